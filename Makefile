@@ -1,0 +1,50 @@
+# p2pcd top-level build. Project C code uses mk/common.mk; the Kamailio
+# module uses the Kamailio source tree's own build files.
+#
+#   make            build the library and the Kamailio module
+#   make deps       install every Debian package needed (root)
+#   make test       install deps, build, run the whole suite (tests/run.sh)
+#   make lab        install deps, build, start the lab (scripts/lab.sh)
+#   make lab-stop   stop everything the lab started
+#   make fuzz-long  run every fuzzer for 10 minutes
+#   make format     clang-format the project's C code
+
+TOP := $(CURDIR)
+export TOP
+
+.PHONY: all deps lib module test check lab lab-stop fuzz-long format clean
+
+all: lib module
+
+deps:
+	./scripts/install-deps.sh
+
+lib:
+	$(MAKE) -C lib
+
+module:
+	$(MAKE) -C modules/p2pcd
+
+# The suites build what they need; `check` runs them without installing.
+test: deps
+	./tests/run.sh
+
+check:
+	./tests/run.sh
+
+lab: deps all
+	./scripts/lab.sh start
+
+lab-stop:
+	./scripts/lab.sh stop
+
+fuzz-long:
+	$(MAKE) -C tests/fuzz long
+
+format:
+	find lib tracker client tests/unit tests/fuzz modules/p2pcd \
+		-name '*.[ch]' -print0 | xargs -0 -r clang-format -i
+
+clean:
+	rm -rf build
+	-$(MAKE) -C modules/p2pcd clean

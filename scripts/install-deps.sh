@@ -11,7 +11,7 @@ fi
 
 PKGS=(
 	# toolchain and build
-	build-essential pkg-config clang libclang-rt-14-dev dpkg-dev bison flex
+	build-essential pkg-config clang clang-format libclang-rt-14-dev dpkg-dev bison flex
 	# libraries
 	libssl-dev libsodium-dev libcmocka-dev libpq-dev libmicrohttpd-dev
 	libconfig-dev libjansson-dev libcurl4-openssl-dev libosip2-dev

@@ -27,9 +27,9 @@ for suite in "$TOP"/tests/suites/[0-9]*.sh; do
 	fi
 	echo "=== $name"
 	t0=$(date +%s)
-	# setsid: the suite and everything it starts form one process group,
-	# so a timeout kills all of it.
-	timeout -k 10 "$timeout_s" setsid bash "$suite" 2>&1 | tee "$logs/$name.log"
+	# timeout runs the suite in a process group of its own and kills the
+	# whole group, so nothing a timed-out suite started survives it.
+	timeout -k 10 "$timeout_s" bash "$suite" 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
 	dt=$(($(date +%s) - t0))
 	if [ "$rc" -eq 0 ]; then

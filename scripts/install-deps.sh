@@ -18,9 +18,11 @@ PKGS=(
 	# runtime parts
 	postgresql-15 postgresql-client-15
 	kamailio kamailio-postgres-modules
-	sip-tester aria2 opentracker wrk
+	sip-tester aria2 opentracker wrk mktorrent transmission-cli
 	# test tooling
 	iproute2 procps psmisc curl python3 xxd
+	# media: cenc encrypt/decrypt of MP4 (p2pcd encrypt/decrypt), test media
+	ffmpeg
 )
 
 need_update=

@@ -12,15 +12,52 @@
 
 /* the module's own version (RPC p2pcd.version); the build may override it */
 #ifndef P2PCD_VERSION
-#define P2PCD_VERSION "0.1.0"
+#define P2PCD_VERSION "0.2.0"
 #endif
 
 /* module parameters (p2pcd_mod.c) */
 extern str p2pcd_db_url;
 extern str p2pcd_trusted_scscf;
+extern str p2pcd_access_host;
+extern str p2pcd_content_domain;
+extern str p2pcd_doi_prefix;
+extern str p2pcd_issuer;
+extern str p2pcd_master_key;
+extern str p2pcd_master_key_file;
+extern int p2pcd_key_version;
+extern int p2pcd_grant_ttl;
+extern int p2pcd_retry_after;
+extern int p2pcd_max_message_body;
+extern int p2pcd_max_publish_body;
+extern int p2pcd_min_expires;
+extern int p2pcd_max_expires;
+extern int p2pcd_default_expires;
+extern int p2pcd_tracker_max_age;
+extern int p2pcd_cache_interval;
+extern int p2pcd_async;
+extern int p2pcd_batch_max;
+extern long long p2pcd_max_content_size;
 
 /* statistics group "p2pcd:" (p2pcd_mod.c) */
 extern stat_var *p2pcd_acquisitions_stat;
-extern stat_var *p2pcd_injections_stat;
+extern stat_var *p2pcd_acq_repeats_stat;
+extern stat_var *p2pcd_publishes_stat;
+extern stat_var *p2pcd_refreshes_stat;
+extern stat_var *p2pcd_withdrawals_stat;
+extern stat_var *p2pcd_ref_untrusted_stat;
+extern stat_var *p2pcd_ref_no_identity_stat;
+extern stat_var *p2pcd_ref_unknown_stat;
+extern stat_var *p2pcd_ref_muted_stat;
+extern stat_var *p2pcd_ref_malformed_stat;
+extern stat_var *p2pcd_ref_too_large_stat;
+extern stat_var *p2pcd_ref_media_type_stat;
+extern stat_var *p2pcd_ref_bad_event_stat;
+extern stat_var *p2pcd_ref_etag_stat;
+extern stat_var *p2pcd_ref_not_publisher_stat;
+extern stat_var *p2pcd_ref_blocklisted_stat;
+extern stat_var *p2pcd_ref_conflict_stat;
+extern stat_var *p2pcd_ref_price_stat;
+extern stat_var *p2pcd_db_unavailable_stat;
+extern stat_var *p2pcd_no_tracker_stat;
 
 #endif /* _P2PCD_H_ */

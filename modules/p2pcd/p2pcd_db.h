@@ -11,8 +11,43 @@
 extern db_func_t p2pcd_dbf;
 extern db1_con_t *p2pcd_db_handle;
 
+int p2pcd_db_enabled(void);
 int p2pcd_db_bind(void);
+int p2pcd_db_check_versions(void);
 int p2pcd_db_child_init(int rank);
+int p2pcd_db_connect(void);
 void p2pcd_db_close(void);
+
+/* SQL text built in pkg memory; the first error sticks (err != 0) */
+typedef struct p2pcd_sql
+{
+	char *s;
+	int len;
+	int cap;
+	int err;
+} p2pcd_sql_t;
+
+void p2pcd_sql_init(p2pcd_sql_t *q);
+void p2pcd_sql_free(p2pcd_sql_t *q);
+/* raw SQL text (trusted: written by this module) */
+void p2pcd_sql_add(p2pcd_sql_t *q, const char *s);
+void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+/* a string literal E'...' (quote and backslash escaped; no NUL allowed) */
+void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len);
+/* NULL when s is empty, else a literal */
+void p2pcd_sql_lit_or_null(p2pcd_sql_t *q, const char *s, int len);
+/* decode('HEX','hex') for binary values */
+void p2pcd_sql_bytea(p2pcd_sql_t *q, const unsigned char *p, int len);
+
+/*
+ * Run q. 0 and *res (free with p2pcd_db_free) on success, -1 on a failed
+ * query (database down, constraint violation...). res may be NULL.
+ */
+int p2pcd_db_exec(p2pcd_sql_t *q, db1_res_t **res);
+void p2pcd_db_free(db1_res_t *res);
+/* column j of row i as a string; 0, or -1 when NULL/absent */
+int p2pcd_db_str(db1_res_t *res, int i, int j, str *out);
+long long p2pcd_db_ll(db1_res_t *res, int i, int j, long long dflt);
 
 #endif /* _P2PCD_DB_H_ */

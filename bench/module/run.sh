@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/module: acquisition (p2pcd_acquire(), durable PostgreSQL commit per
+# MESSAGE) against the anchor, a bare sl_send_reply("200","OK") Kamailio,
+# side by side in one run: the same sipp load (fixed rate, bounded time),
+# the same packaged Kamailio, the same number of SIP workers.
+#
+# usage: bench/module/run.sh [RATE [SECONDS]]   defaults 1000/s, 20 s
+# env:   BENCH_FSYNC (on|off, default on), BENCH_CHILDREN (SIP workers, default 2), BENCH_ASYNC (async
+#        workers of the AS, default 4), BENCH_SYNC=1 (DB work in the SIP
+#        workers instead)
+# Prints per target: calls ok/failed, achieved rate, p50/p99 response
+# time, Kamailio CPU per request (all its processes, from /proc), and for
+# the AS the PostgreSQL CPU per request and the charging rows counted;
+# then the ratios AS/anchor.
+set -euo pipefail
+. "$(dirname "$0")/../../tests/lib/common.sh"
+. "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/sip/as.sh"
+
+RATE=${1:-1000}
+SECS=${2:-20}
+CALLS=$((RATE * SECS))
+CH=${BENCH_CHILDREN:-2}
+ASYNC=${BENCH_ASYNC:-4}
+HZ=$(getconf CLK_TCK)
+
+# pg_start turns fsync off (throwaway test clusters); a durable commit is
+# what is measured here, so the cluster is started with fsync on
+# (BENCH_FSYNC=off to compare)
+pgdir=$(mktemp -d /tmp/p2pcd-bench-pg.XXXXXX)
+on_exit "'$TOP/scripts/pgctl.sh' stop '$pgdir'; rm -rf '$pgdir'"
+eval "$(PG_FSYNC=${BENCH_FSYNC:-on} PG_MAX_CONN=50 "$TOP/scripts/pgctl.sh" start "$pgdir")"
+export PGDATABASE=p2pcd PG_DIR=$pgdir
+"$TOP/sql/migrate" --create >/dev/null
+as_build
+q "INSERT INTO trackers (id, announce_url, state, last_seen, peers)
+	VALUES ('trk-1', 'http://127.0.0.1:6969/announce', 'active', now(), 5);
+INSERT INTO publishers (impu) VALUES ('sip:pub@ims.test');
+INSERT INTO content (doi, title, info_hash, kid, size_bytes, state,
+	tracker_id, publisher, price_cents) VALUES ('10.9999/bench', 'Bench',
+	decode(repeat('11', 20), 'hex'), decode(repeat('a1', 16), 'hex'), 1000,
+	'active', 'trk-1', 'sip:pub@ims.test', 100)" >/dev/null
+
+# cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)
+cpu_ticks() {
+	local p t=0 s
+	for p in $1 $(pgrep -P "$1" || true); do
+		s=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) || continue
+		t=$((t + ${s% *} + ${s#* }))
+	done
+	echo "$t"
+}
+# pg_ticks: the same for this bench's PostgreSQL cluster only
+pg_ticks() {
+	local p t=0 s pm
+	pm=$(head -n 1 "$PG_DIR/data/postmaster.pid")
+	for p in $pm $(pgrep -P "$pm" || true); do
+		s=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) || continue
+		t=$((t + ${s% *} + ${s#* }))
+	done
+	echo "$t"
+}
+
+# load NAME HOST PORT KAMAILIO-PID: the sipp run, prints the result line
+load() {
+	local name=$1 port=$3 kpid=$4 dir=$AS_TMP/$1 k0 k1 p0 p1 t0 t1
+	mkdir -p "$dir"
+	k0=$(cpu_ticks "$kpid")
+	p0=$(pg_ticks)
+	t0=${EPOCHREALTIME/./}
+	(cd "$dir" && timeout $((SECS + 60)) sipp "127.0.0.1:$port" \
+		-sf "$TOP/bench/module/message.xml" -s 10.9999/bench \
+		-r "$RATE" -rp 1000 -m "$CALLS" -l $((RATE * 2)) \
+		-buff_size 4194304 -recv_timeout 5000 \
+		-timeout $((SECS + 30)) -nostdin -trace_rtt -rtt_freq 1000 \
+		-trace_stat -fd 1 >sipp.log 2>&1) || true
+	t1=${EPOCHREALTIME/./}
+	k1=$(cpu_ticks "$kpid")
+	p1=$(pg_ticks)
+	python3 - "$name" "$dir" "$((k1 - k0))" "$((p1 - p0))" "$HZ" \
+		"$((t1 - t0))" <<'PY'
+import csv, glob, sys
+name, d, kt, pt, hz, us = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
+    int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+ok = fail = 0
+for f in glob.glob(d + "/*_.csv"):
+    rows = list(csv.reader(open(f), delimiter=";"))
+    h, last = rows[0], rows[-1]
+    ok = int(last[h.index("SuccessfulCall(C)")])
+    fail = int(last[h.index("FailedCall(C)")])
+rt = []
+for f in glob.glob(d + "/*_rtt.csv"):
+    for r in list(csv.reader(open(f), delimiter=";"))[1:]:
+        try:
+            rt.append(float(r[1]))
+        except (ValueError, IndexError):
+            pass
+rt.sort()
+pc = lambda q: rt[min(len(rt) - 1, int(q * len(rt)))] if rt else float("nan")
+n = max(ok, 1)
+print("%s ok=%d failed=%d rate=%.0f/s p50=%.2fms p99=%.2fms "
+      "kamailio_cpu=%.1fus/req postgres_cpu=%.1fus/req"
+      % (name, ok, fail, ok / (us / 1e6), pc(0.5), pc(0.99),
+         kt * 1e6 / hz / n, pt * 1e6 / hz / n))
+PY
+}
+
+# the anchor
+bdir=$AS_TMP/bare-run
+mkdir -p "$bdir"
+bport=$(free_port)
+kamailio -f "$TOP/bench/module/bare.cfg" -DD -E -Y "$bdir" -P "$bdir/pid" \
+	-m 1024 -M 8 -x tlsf -A "BENCH_PORT=$bport" -A "BENCH_CHILDREN=$CH" \
+	-A "BENCH_CTL=\"unix:$bdir/ctl.sock\"" >"$bdir/log" 2>&1 &
+bpid=$!
+on_exit "kill -TERM $bpid 2>/dev/null; wait $bpid 2>/dev/null"
+wait_for 20 kamcmd -s "unix:$bdir/ctl.sock" core.uptime ||
+	fail "the anchor Kamailio did not start"
+bare=$(load bare 127.0.0.1 "$bport" "$bpid")
+echo "$bare"
+kill -TERM "$bpid"
+wait "$bpid" 2>/dev/null || true
+
+# the AS
+extra=()
+export AS_SHM=${AS_SHM:-1024}
+[ -n "${BENCH_SYNC:-}" ] && extra+=(-A P2PCD_SYNC=1)
+as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" -A P2PCD_DEBUG=1 \
+	"${extra[@]}"
+kill -0 "$AS_PID"
+n0=$(q "SELECT count(*) FROM charging_records")
+acq=$(load acquire 127.0.0.1 "$AS_PORT" "$AS_PID")
+echo "$acq"
+rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
+oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
+echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
+as_stop
+python3 - "$bare" "$acq" <<'PY'
+import re, sys
+f = lambda s, k: float(re.search(k + r"=([0-9.]+)", s).group(1))
+b, a = sys.argv[1], sys.argv[2]
+p99 = ("p99 %.2fx" % (f(a, "p99") / f(b, "p99")) if f(b, "p99") > 0 else
+       "p99 %.0f ms vs < 1 ms (sipp measures whole ms)" % f(a, "p99"))
+print("ratio acquire/bare: Kamailio CPU per request %.2fx, %s, rate %.2fx"
+      % (f(a, "kamailio_cpu") / f(b, "kamailio_cpu"), p99,
+         f(a, "rate") / f(b, "rate")))
+PY

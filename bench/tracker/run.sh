@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# p2pcd-tracker against opentracker (Debian package, whitelist mode) in one
+# run, same wrk Lua load (bench/tracker/announce.lua): 1,000 torrents,
+# 200,000 peers, numwant 50; valid admission tokens for p2pcd-tracker.
+# Prints each measurement and the ratios against the issue's goals.
+#
+# usage: bench/tracker/run.sh     env: DUR (seconds per run, default 8),
+#        PERF=close|keepalive (perf record the tracker in that run)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../../tests/lib/common.sh"
+. "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/tools/tracker-lib.sh"
+
+DUR=${DUR:-8}
+THREADS=2
+command -v wrk >/dev/null || fail "wrk not installed"
+command -v opentracker >/dev/null || fail "opentracker not installed"
+trk_build
+pg_start
+mktemp_dir D trk-bench
+chmod 755 "$D"
+
+# 1,000 random info-hashes: whitelist (hex) and percent-encoded forms
+python3 - "$D" <<'PY'
+import os, sys
+d = sys.argv[1]
+with open(f"{d}/hex", "w") as h, open(f"{d}/pct", "w") as p:
+    for _ in range(1000):
+        ih = os.urandom(20)
+        h.write(ih.hex() + "\n")
+        p.write("".join("%%%02X" % b for b in ih) + "\n")
+PY
+cp "$D/hex" "$D/whitelist"
+chmod 644 "$D/whitelist"
+
+TRK_ID=trk-bench
+TRK_PORT=$(free_port)
+TRK_ADMIN=$(free_port)
+TRK_INTERVAL=1800 TRK_PEER_TIMEOUT=3600 TRK_LOG_LEVEL=warning \
+	trk_config "$D/tracker.conf"
+sed -i "s/threads = 2; };/threads = ${TRK_THREADS:-2}; connection_limit = 20000; };/" "$D/tracker.conf"
+q "INSERT INTO trackers (id, announce_url) VALUES ('$TRK_ID', 'x');
+   INSERT INTO publishers (impu) VALUES ('sip:bench');"
+q "INSERT INTO content (doi, title, info_hash, kid, size_bytes, tracker_id,
+   publisher) SELECT 'b/' || n, 't', decode(h, 'hex'), decode(md5(h), 'hex'),
+   1, '$TRK_ID', 'sip:bench' FROM unnest(string_to_array(
+   '$(tr '\n' ' ' <"$D/hex" | sed 's/ $//')', ' ')) WITH ORDINALITY AS u(h, n)" >/dev/null
+echo "minting 1,000 tokens..."
+n=0
+while read -r ih; do
+	mint "$ih" --sub "bench-$n" --ttl 86400
+	n=$((n + 1))
+done <"$D/hex" >"$D/tokens"
+paste -d' ' "$D/pct" "$D/tokens" >"$D/p2pcd.torrents"
+sed 's/$/ -/' "$D/pct" >"$D/ot.torrents"
+sed 's/\.[^.]*$/.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' "$D/p2pcd.torrents" >"$D/bad.torrents"
+
+trk_start "$D"
+OT_PORT=$(free_port)
+(cd "$D" && exec opentracker -i 127.0.0.1 -p "$OT_PORT" -P "$OT_PORT" \
+	-w whitelist -d "$D" >"$D/ot.log" 2>&1) &
+OT_PID=$!
+on_exit "stop_pid $OT_PID TERM"
+wait_for 10 sh -c "curl -s http://127.0.0.1:$OT_PORT/announce >/dev/null" ||
+	fail "opentracker did not start: $(cat "$D/ot.log")"
+ok "p2pcd-tracker (pid $TRK_PID) and opentracker (pid $OT_PID) running"
+# both must really admit the load's torrents, not refuse them cheaply
+probe() { # PORT PATH-PREFIX
+	curl -s "http://127.0.0.1:$1$2?info_hash=$(head -1 "$D/pct")&peer_id=-BN0001-999999999999&port=1&uploaded=0&downloaded=0&left=1&compact=1"
+}
+probe "$OT_PORT" /announce | grep -q '8:completei' || fail "opentracker refuses the load: $(probe "$OT_PORT" /announce)"
+probe "$TRK_PORT" "/announce/$(head -1 "$D/tokens")" | grep -q '8:completei' ||
+	fail "p2pcd-tracker refuses the load"
+ok "both trackers admit the load's torrents"
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+# run NAME PID PORT FILE CONNS CLOSE [BAD]: sets R_RPS R_P99 R_CPU_US
+run() {
+	local name=$1 pid=$2 port=$3 file=$4 conns=$5 close=$6 bad=${7:-0}
+	local c0 c1 out reqs
+	c0=$(cpu_ticks "$pid")
+	out=$(TORRENTS=$file THREADS=$THREADS CLOSE=$close BADTOKEN=$bad \
+		timeout $((DUR + 20)) wrk -t$THREADS -c"$conns" -d"${DUR}s" \
+		--latency -s "$HERE/announce.lua" "http://127.0.0.1:$port/")
+	c1=$(cpu_ticks "$pid")
+	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+	R_RPS=$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")
+	R_P99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 }
+		else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }
+		printf "%.2f", v }' <<<"$out")
+	R_CPU_US=$(awk -v t=$((c1 - c0)) -v n="$reqs" 'BEGIN { printf "%.2f", n ? t * 10000 / n : 0 }')
+	local errs
+	errs=$(awk '/Non-2xx|Socket errors/' <<<"$out" | tr -s ' ' | tr '\n' ';')
+	printf '  %-34s %8s req/s  p99 %7s ms  server CPU %6s us/req %s\n' \
+		"$name" "$R_RPS" "$R_P99" "$R_CPU_US" "${errs:+ [$errs]}"
+}
+# PERF=close|keepalive: perf record the tracker during that run
+PERF_PID=
+perf_start() {
+	[ "${PERF:-}" = "$1" ] || return 0
+	perf record -g -o "$TOP/build/perf-tracker-$1.data" -p "$TRK_PID" \
+		-- sleep "$DUR" >/dev/null 2>&1 &
+	PERF_PID=$!
+}
+perf_wait() { [ -z "$PERF_PID" ] || wait "$PERF_PID"; PERF_PID=; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+echo "== fill: every one of the 200,000 peers announces (keep-alive, 50 conns)"
+rss_ot0=$(rss_kb "$OT_PID")
+rss_p0=$(rss_kb "$TRK_PID")
+run "opentracker fill" "$OT_PID" "$OT_PORT" "$D/ot.torrents" 50 0
+run "p2pcd-tracker fill" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 0
+peers=$(metric p2pcd_tracker_peers)
+hot=$(metric p2pcd_tracker_peer_table_hot_bytes)
+all=$(metric p2pcd_tracker_peer_table_bytes)
+rss_ot=$(rss_kb "$OT_PID")
+rss_p=$(rss_kb "$TRK_PID")
+
+echo "== one TCP connection per announce"
+run "opentracker close c=50" "$OT_PID" "$OT_PORT" "$D/ot.torrents" 50 1
+ot50_rps=$R_RPS ot50_p99=$R_P99 ot_cpu=$R_CPU_US
+perf_start close
+run "p2pcd-tracker close c=50" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 1
+p50_rps=$R_RPS p50_p99=$R_P99 p_cpu=$R_CPU_US
+perf_wait
+run "opentracker close c=200" "$OT_PID" "$OT_PORT" "$D/ot.torrents" 200 1
+ot200_p99=$R_P99
+run "p2pcd-tracker close c=200" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 200 1
+p200_p99=$R_P99
+echo "== keep-alive (opentracker closes after each reply: its run above)"
+perf_start keepalive
+run "p2pcd-tracker keep-alive c=50" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 0
+perf_wait
+pka_rps=$R_RPS pka_cpu=$R_CPU_US
+run "p2pcd-tracker keep-alive c=200" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 200 0
+echo "== bad tokens (keep-alive, c=50)"
+run "p2pcd-tracker one bad token each" "$TRK_PID" "$TRK_PORT" "$D/bad.torrents" 50 0
+bad_cached=$R_CPU_US
+run "p2pcd-tracker random bad tokens" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 0 1
+bad_random=$R_CPU_US
+
+peers_ot=200000
+echo
+echo "== memory: $peers peers in p2pcd-tracker"
+printf '  p2pcd hot table      %6.1f bytes/peer (goal <= 16)\n' "$(ratio "$hot" "$peers")"
+printf '  p2pcd with accounting %5.1f bytes/peer (goal <= 48)\n' "$(ratio "$all" "$peers")"
+printf '  p2pcd RSS growth     %6.1f bytes/peer\n' "$(ratio $(((rss_p - rss_p0) * 1024)) "$peers")"
+printf '  opentracker RSS growth %4.1f bytes/peer\n' "$(ratio $(((rss_ot - rss_ot0) * 1024)) "$peers_ot")"
+echo
+echo "== ratios p2pcd-tracker / opentracker (goal)"
+printf '  announces/s, one connection each   %5s  (>= 1.2)\n' "$(ratio "$p50_rps" "$ot50_rps")"
+printf '  server CPU per announce            %5s  (<= 1.0)\n' "$(ratio "$p_cpu" "$ot_cpu")"
+printf '  p99 latency c=50                   %5s  (<= 1.0)\n' "$(ratio "$p50_p99" "$ot50_p99")"
+printf '  p99 latency c=200                  %5s  (<= 1.0)\n' "$(ratio "$p200_p99" "$ot200_p99")"
+printf '  announces/s keep-alive vs ot       %5s  (>= 3)\n' "$(ratio "$pka_rps" "$ot50_rps")"
+printf '  bad-token CPU / valid (keep-alive) %5s  (<= 0.5) cached bad token\n' "$(ratio "$bad_cached" "$pka_cpu")"
+printf '  bad-token CPU / valid (keep-alive) %5s  (<= 0.5) random bad tokens\n' "$(ratio "$bad_random" "$pka_cpu")"
+
+echo
+echo "== in-process handling cost, no HTTP or kernel (bench/tracker/handle_bench)"
+make -s -C "$HERE" >/dev/null && "$TOP/build/release/bench/tracker/handle_bench"

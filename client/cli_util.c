@@ -1,0 +1,122 @@
+/* Helpers shared by the p2pcd commands: messages, hex, output files. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "p2pcd/keyfile.h"
+#include "cli.h"
+
+void cli_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "p2pcd %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "p2pcd %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'p2pcd %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_parse_kid(const char *hex, uint8_t kid[16])
+{
+	return p2pcd_hex_decode(hex, strlen(hex), kid, 16);
+}
+
+const char *cli_hex(const uint8_t *p, size_t len)
+{
+	static char buf[2 * 64 + 1];
+
+	if(len > 64 || p2pcd_hex_encode(p, len, buf, sizeof(buf)))
+		return "?";
+	return buf;
+}
+
+int cli_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* the temporary files a signal must remove (copies: the handler only
+ * calls unlink) */
+#define SIG_SLOTS 2
+static char sig_tmp[SIG_SLOTS][4096];
+static volatile sig_atomic_t sig_armed[SIG_SLOTS];
+
+static void on_signal(int sig)
+{
+	int i;
+
+	for(i = 0; i < SIG_SLOTS; i++)
+		if(sig_armed[i])
+			unlink(sig_tmp[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void untrack(const char *tmp)
+{
+	int i;
+
+	for(i = 0; i < SIG_SLOTS; i++)
+		if(sig_armed[i] && tmp && !strcmp(sig_tmp[i], tmp))
+			sig_armed[i] = 0;
+}
+
+int cli_out_open(struct p2pcd_afile *f, const char *path, unsigned mode)
+{
+	struct sigaction sa;
+	size_t len;
+	int i;
+
+	if(p2pcd_afile_open(f, path, (mode_t)mode) < 0)
+		return -1;
+	len = strlen(f->tmp);
+	for(i = 0; i < SIG_SLOTS; i++) {
+		if(sig_armed[i] || len >= sizeof(sig_tmp[i]))
+			continue;
+		memcpy(sig_tmp[i], f->tmp, len + 1);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sig_armed[i] = 1;
+		break;
+	}
+	return 0;
+}
+
+int cli_out_commit(struct p2pcd_afile *f)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", f->tmp ? f->tmp : "");
+	/* disarm first: after the rename the name may be reused */
+	untrack(tmp);
+	return p2pcd_afile_commit(f);
+}
+
+void cli_out_abort(struct p2pcd_afile *f)
+{
+	untrack(f->tmp);
+	p2pcd_afile_abort(f);
+}

@@ -1,0 +1,12 @@
+/* The p2pcd subcommands (one cmd_*.c each); see main.c's table. */
+#ifndef P2PCD_CLIENT_COMMANDS_H
+#define P2PCD_CLIENT_COMMANDS_H
+
+int cmd_encrypt(int argc, char **argv);
+int cmd_decrypt(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
+int cmd_unseal(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+
+#endif

@@ -1,0 +1,484 @@
+/*
+ * p2pcd - content acquisition: SIP MESSAGE to a content URI
+ *
+ * Content URI: sip:DOI@content_domain, the DOI in the user part with the
+ * characters RFC 3261 does not allow there %-escaped ("10.9999/p2pcd.x"
+ * needs none: '/' is a user-unreserved character).
+ *
+ * In the SIP worker: trust, identity, DOI, body, cache. In the job (async
+ * worker): one SQL statement, hence one transaction, that re-checks the
+ * content state, inserts the grant and the charging record unless the
+ * request id (SHA-256 of Call-ID, CSeq, DOI and identity) was charged
+ * before, and returns the grant id of the first charge. The 200 OK carries
+ * Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant and no
+ * body (RFC 3428).
+ */
+
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <jansson.h>
+
+#include "core/dprint.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_uri.h"
+#include "core/ut.h"
+
+#include "p2pcd.h"
+#include "p2pcd_acquire.h"
+#include "p2pcd_async.h"
+#include "p2pcd_cache.h"
+#include "p2pcd_db.h"
+#include "p2pcd_keys.h"
+#include "p2pcd_sip.h"
+#include "p2pcd_trust.h"
+
+typedef struct p2pcd_acq
+{
+	p2pcd_ident_t id;
+	p2pcd_content_t c;
+	char rights[P2PCD_RIGHTS_MAX + 1];
+	char request_id[2 * crypto_hash_sha256_BYTES + 1];
+} p2pcd_acq_t;
+
+int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
+{
+	str u;
+	int i, n, hi, lo;
+
+	if(parse_sip_msg_uri(msg) < 0)
+		return -1;
+	u = msg->parsed_uri.user;
+	n = 0;
+	for(i = 0; i < u.len; i++) {
+		if(n >= size - 1)
+			return -1;
+		if(u.s[i] == '%') {
+			if(i + 2 >= u.len)
+				return -1;
+			hi = hex2int(u.s[i + 1]);
+			lo = hex2int(u.s[i + 2]);
+			if(hi < 0 || lo < 0)
+				return -1;
+			out[n++] = (hi << 4) | lo;
+			i += 2;
+		} else {
+			out[n++] = u.s[i];
+		}
+	}
+	out[n] = '\0';
+	if(n == 0 || n > P2PCD_DOI_MAX || !p2pcd_printable(out, n))
+		return -1;
+	doi->s = out;
+	doi->len = n;
+	return 0;
+}
+
+static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
+		char out[2 * crypto_hash_sha256_BYTES + 1])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	struct cseq_body *cs;
+
+	if(parse_headers(msg, HDR_CALLID_F | HDR_CSEQ_F, 0) < 0
+			|| msg->callid == NULL || msg->cseq == NULL)
+		return -1;
+	cs = get_cseq(msg);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(
+			&st, (unsigned char *)msg->callid->body.s, msg->callid->body.len);
+	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(
+			&st, (unsigned char *)cs->number.s, cs->number.len);
+	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(
+			&st, (unsigned char *)cs->method.s, cs->method.len);
+	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(&st, (unsigned char *)doi->s, doi->len);
+	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
+	crypto_hash_sha256_update(&st, (unsigned char *)id->impu, id->impu_len);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(out, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof(h));
+	return 0;
+}
+
+static void p2pcd_acq_granted(p2pcd_job_t *job, str *gid)
+{
+	p2pcd_job_set(job, 200, "OK");
+	p2pcd_job_hdr(job,
+			"Call-Info: <https://%.*s/grants/%.*s>;purpose=p2pcd-grant\r\n",
+			p2pcd_access_host.len, p2pcd_access_host.s, gid->len, gid->s);
+}
+
+static void p2pcd_acq_unavailable(p2pcd_job_t *job)
+{
+	update_stat(p2pcd_db_unavailable_stat, 1);
+	p2pcd_job_set(job, 503, "Service Unavailable");
+	p2pcd_job_hdr(job, "Retry-After: %d\r\n", p2pcd_retry_after);
+}
+
+/* the repeat path: the grant of an earlier charge of this request id */
+static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
+{
+	p2pcd_sql_t q;
+	db1_res_t *res = NULL;
+	str gid;
+	int ret = -1;
+
+	p2pcd_sql_init(&q);
+	p2pcd_sql_add(&q, "SELECT grant_id FROM charging_records "
+					  "WHERE request_id = ");
+	p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
+	if(p2pcd_db_exec(&q, &res) == 0) {
+		ret = 0;
+		if(p2pcd_db_str(res, 0, 0, &gid) == 0) {
+			update_stat(p2pcd_acq_repeats_stat, 1);
+			p2pcd_acq_granted(job, &gid);
+			ret = 1;
+		}
+	}
+	p2pcd_db_free(res);
+	p2pcd_sql_free(&q);
+	return ret;
+}
+
+/*
+ * The acquisition statement, prepared once per connection (parse and plan
+ * once: most of the database's CPU otherwise). Parameters: $1 doi, $2
+ * request id, $3 grant id, $4 IMPU, $5 subject, $6 admission token, $7
+ * license token, $8 expiry (unix time), $9 icid, $10 orig-ioi. Returns
+ * one row: the grant of an earlier charge of this request id, the grant
+ * charged now, the content state.
+ */
+#define P2PCD_ACQ_SQL                                                         \
+	"(text, text, text, text, text, text, text, bigint, text, text) AS "      \
+	"WITH c AS (SELECT doi, price_cents, currency FROM content "              \
+	"WHERE state = 'active' AND doi = $1), "                                  \
+	"prev AS (SELECT grant_id FROM charging_records WHERE request_id = $2), " \
+	"g AS (INSERT INTO grants (id, doi, impu, subject, role, adm_token, "     \
+	"lic_token, expires) SELECT $3, c.doi, $4, $5, 'leech', $6, $7, "         \
+	"to_timestamp($8) FROM c WHERE NOT EXISTS (SELECT 1 FROM prev) "          \
+	"RETURNING id), "                                                         \
+	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, "  \
+	"doi, grant_id, amount_cents, currency) SELECT $2, $9, $10, $4, c.doi, "  \
+	"g.id, c.price_cents, c.currency FROM c, g RETURNING grant_id) "          \
+	"SELECT (SELECT grant_id FROM prev), (SELECT grant_id FROM r), "          \
+	"(SELECT state FROM content WHERE doi = $1)"
+
+/* this process's prepared statement: its number, 0 when not prepared */
+static unsigned int p2pcd_acq_stmt = 0;
+static unsigned int p2pcd_acq_stmt_next = 0;
+
+static int p2pcd_acq_prepare(void)
+{
+	p2pcd_sql_t q;
+	int ret;
+
+	/* a new name each time: a statement left over in a session that
+	 * survived an error does not collide */
+	p2pcd_acq_stmt_next++;
+	p2pcd_sql_init(&q);
+	p2pcd_sql_addf(&q, "PREPARE p2pcd_acq_%u ", p2pcd_acq_stmt_next);
+	p2pcd_sql_add(&q, P2PCD_ACQ_SQL);
+	ret = p2pcd_db_exec(&q, NULL);
+	p2pcd_sql_free(&q);
+	if(ret == 0)
+		p2pcd_acq_stmt = p2pcd_acq_stmt_next;
+	return ret;
+}
+
+/* the answer from row i: earlier grant, new grant, content state (from
+ * column c0 on) */
+static void p2pcd_acq_answer(
+		p2pcd_job_t *job, p2pcd_acq_t *a, db1_res_t *res, int i, int c0)
+{
+	str v;
+	int st;
+
+	if(p2pcd_db_str(res, i, c0, &v) == 0) {
+		update_stat(p2pcd_acq_repeats_stat, 1);
+		p2pcd_acq_granted(job, &v);
+	} else if(p2pcd_db_str(res, i, c0 + 1, &v) == 0) {
+		update_stat(p2pcd_acquisitions_stat, 1);
+		p2pcd_acq_granted(job, &v);
+	} else if(p2pcd_db_str(res, i, c0 + 2, &v) < 0) {
+		update_stat(p2pcd_ref_unknown_stat, 1);
+		p2pcd_job_set(job, 404, "Not Found");
+	} else {
+		st = p2pcd_state_parse(&v);
+		p2pcd_cache_set_state(&(str){a->c.doi, a->c.doi_len}, st);
+		if(st == P2PCD_ST_PENDING) {
+			update_stat(p2pcd_ref_unknown_stat, 1);
+			p2pcd_job_set(job, 404, "Not Found");
+		} else {
+			update_stat(p2pcd_ref_muted_stat, 1);
+			p2pcd_job_set(job, 410, "Gone");
+		}
+	}
+}
+
+static void p2pcd_acq_run(p2pcd_job_t *job)
+{
+	p2pcd_acq_t *a = job->data;
+	p2pcd_tokens_t tok;
+	p2pcd_sql_t q;
+	db1_res_t *res = NULL;
+	char gid[P2PCD_GRANT_ID_LEN + 1];
+	char sub[P2PCD_SUBJECT_LEN + 1];
+	long long now, exp;
+	int attempt, ret;
+
+	now = time(NULL);
+	exp = now + p2pcd_grant_ttl;
+	p2pcd_grant_id(gid);
+	if(p2pcd_pseudonym(a->id.impu, a->id.impu_len, sub) < 0
+			|| p2pcd_tokens_mint(
+					   &a->c, "leech", sub, gid, a->id.icid, now, exp, &tok)
+					   < 0) {
+		p2pcd_job_set(job, 500, "Cannot Mint Tokens");
+		return;
+	}
+	for(attempt = 0; attempt < 2; attempt++) {
+		if(p2pcd_acq_stmt == 0 && p2pcd_acq_prepare() < 0)
+			break;
+		p2pcd_sql_init(&q);
+		p2pcd_sql_addf(&q, "EXECUTE p2pcd_acq_%u(", p2pcd_acq_stmt);
+		p2pcd_sql_lit(&q, a->c.doi, a->c.doi_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, gid, strlen(gid));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, a->id.impu, a->id.impu_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, sub, strlen(sub));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, tok.adm, tok.adm_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, tok.lic, tok.lic_len);
+		p2pcd_sql_addf(&q, ", %lld, ", exp);
+		p2pcd_sql_lit_or_null(&q, a->id.icid, a->id.icid_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit_or_null(&q, a->id.orig_ioi, a->id.orig_ioi_len);
+		p2pcd_sql_add(&q, ")");
+		ret = p2pcd_db_exec(&q, &res);
+		p2pcd_sql_free(&q);
+		if(ret == 0) {
+			p2pcd_acq_answer(job, a, res, 0, 0);
+			p2pcd_db_free(res);
+			p2pcd_tokens_free(&tok);
+			return;
+		}
+		/* the session may have been reset (prepared statement gone), or
+		 * a concurrent duplicate lost on request_id UNIQUE (its twin
+		 * committed), or the database is down */
+		ret = p2pcd_acq_lookup(a, job);
+		if(ret == 1)
+			break; /* the twin's grant: the statement is still prepared */
+		p2pcd_acq_stmt = 0;
+		if(ret < 0)
+			break; /* the database is unavailable */
+	}
+	p2pcd_tokens_free(&tok);
+	if(job->code != 200)
+		p2pcd_acq_unavailable(job);
+}
+
+/*
+ * A batch of acquisitions in one statement (one transaction): the rows of
+ * a VALUES list instead of parameters, same logic as P2PCD_ACQ_SQL. If it
+ * fails (a database error, or two jobs of the batch with the same request
+ * id colliding on UNIQUE), every job runs alone.
+ */
+static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
+{
+	p2pcd_tokens_t tok[P2PCD_BATCH_MAX];
+	char gid[P2PCD_BATCH_MAX][P2PCD_GRANT_ID_LEN + 1];
+	char sub[P2PCD_SUBJECT_LEN + 1];
+	p2pcd_acq_t *a;
+	p2pcd_sql_t q;
+	db1_res_t *res = NULL;
+	long long now, exp;
+	int i, k, ret;
+
+	now = time(NULL);
+	exp = now + p2pcd_grant_ttl;
+	memset(tok, 0, sizeof(tok));
+	p2pcd_sql_init(&q);
+	p2pcd_sql_add(&q, "WITH req (n, doi, rid, gid, impu, sub, adm, lic, exp, "
+					  "icid, ioi) AS (VALUES ");
+	for(i = 0; i < n; i++) {
+		a = jobs[i]->data;
+		p2pcd_grant_id(gid[i]);
+		if(p2pcd_pseudonym(a->id.impu, a->id.impu_len, sub) < 0
+				|| p2pcd_tokens_mint(&a->c, "leech", sub, gid[i], a->id.icid,
+						   now, exp, &tok[i])
+						   < 0) {
+			q.err = 1;
+			break;
+		}
+		p2pcd_sql_addf(&q, "%s(%d, ", i ? ", " : "", i);
+		p2pcd_sql_lit(&q, a->c.doi, a->c.doi_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, gid[i], strlen(gid[i]));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, a->id.impu, a->id.impu_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, sub, strlen(sub));
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, tok[i].adm, tok[i].adm_len);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_lit(&q, tok[i].lic, tok[i].lic_len);
+		p2pcd_sql_addf(&q, ", %lld::bigint, ", exp);
+		p2pcd_sql_lit_or_null(&q, a->id.icid, a->id.icid_len);
+		p2pcd_sql_add(&q, "::text, ");
+		p2pcd_sql_lit_or_null(&q, a->id.orig_ioi, a->id.orig_ioi_len);
+		p2pcd_sql_add(&q, "::text)");
+	}
+	p2pcd_sql_add(&q,
+			"), c AS (SELECT req.*, t.price_cents, t.currency FROM req "
+			"JOIN content t ON t.doi = req.doi AND t.state = 'active'), "
+			"prev AS (SELECT req.n, cr.grant_id FROM req JOIN "
+			"charging_records cr ON cr.request_id = req.rid), "
+			"g AS (INSERT INTO grants (id, doi, impu, subject, role, "
+			"adm_token, lic_token, expires) SELECT gid, doi, impu, sub, "
+			"'leech', adm, lic, to_timestamp(exp) FROM c WHERE NOT EXISTS "
+			"(SELECT 1 FROM prev WHERE prev.n = c.n) RETURNING id), "
+			"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, "
+			"impu, doi, grant_id, amount_cents, currency) SELECT c.rid, "
+			"c.icid, c.ioi, c.impu, c.doi, g.id, c.price_cents, c.currency "
+			"FROM c JOIN g ON g.id = c.gid RETURNING grant_id) "
+			"SELECT req.n, prev.grant_id, r.grant_id, t.state FROM req "
+			"LEFT JOIN prev ON prev.n = req.n LEFT JOIN r ON r.grant_id = "
+			"req.gid LEFT JOIN content t ON t.doi = req.doi ORDER BY req.n");
+	for(k = 0; k < n; k++)
+		p2pcd_tokens_free(&tok[k]);
+	ret = q.err ? -1 : p2pcd_db_exec(&q, &res);
+	p2pcd_sql_free(&q);
+	if(ret < 0 || RES_ROW_N(res) != n) {
+		p2pcd_db_free(res);
+		for(i = 0; i < n; i++)
+			p2pcd_acq_run(jobs[i]);
+		return;
+	}
+	for(i = 0; i < n; i++)
+		p2pcd_acq_answer(jobs[i], jobs[i]->data, res, i, 1);
+	p2pcd_db_free(res);
+}
+
+/* the optional body: a JSON object; "max_price_cents" is honoured */
+static int p2pcd_acq_body(sip_msg_t *msg, long long *max_price)
+{
+	str body;
+	json_t *o, *v;
+	json_error_t jerr;
+
+	*max_price = -1;
+	if(p2pcd_body(msg, &body) < 0) {
+		update_stat(p2pcd_ref_malformed_stat, 1);
+		return p2pcd_reply(msg, 400, "Bad Request Body", NULL) - 1;
+	}
+	if(body.len == 0)
+		return 0;
+	if(body.len > p2pcd_max_message_body) {
+		update_stat(p2pcd_ref_too_large_stat, 1);
+		return p2pcd_reply(msg, 413, "Request Entity Too Large", NULL) - 1;
+	}
+	if(p2pcd_is_json(msg) != 1) {
+		update_stat(p2pcd_ref_media_type_stat, 1);
+		return p2pcd_reply(msg, 415, "Unsupported Media Type",
+					   "Accept: application/json\r\n")
+			   - 1;
+	}
+	o = json_loadb(body.s, body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if(o == NULL || !json_is_object(o)) {
+		if(o)
+			json_decref(o);
+		update_stat(p2pcd_ref_malformed_stat, 1);
+		return p2pcd_reply(msg, 400, "Body Is Not A JSON Object", NULL) - 1;
+	}
+	v = json_object_get(o, "max_price_cents");
+	if(v != NULL) {
+		if(!json_is_integer(v) || json_integer_value(v) < 0) {
+			json_decref(o);
+			update_stat(p2pcd_ref_malformed_stat, 1);
+			return p2pcd_reply(msg, 400, "Bad max_price_cents", NULL) - 1;
+		}
+		*max_price = json_integer_value(v);
+	}
+	json_decref(o);
+	return 0;
+}
+
+/**
+ * p2pcd_acquire(): answer a MESSAGE to a content URI. Returns 0 (the
+ * request is answered, now or after the commit; the script ends).
+ */
+int ki_p2pcd_acquire(sip_msg_t *msg)
+{
+	p2pcd_job_t *job;
+	p2pcd_acq_t *a;
+	p2pcd_ident_t id;
+	p2pcd_content_t c;
+	char rights[P2PCD_RIGHTS_MAX + 1];
+	char doibuf[P2PCD_DOI_MAX + 2];
+	long long max_price;
+	str doi;
+
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(msg->first_line.u.request.method_value != METHOD_MESSAGE)
+		return p2pcd_reply(
+				msg, 405, "Method Not Allowed", "Allow: MESSAGE\r\n");
+	if(!p2pcd_trust_source(msg)) {
+		update_stat(p2pcd_ref_untrusted_stat, 1);
+		return p2pcd_reply(msg, 403, "Untrusted Source", NULL);
+	}
+	if(p2pcd_trust_identity(msg, &id) < 0) {
+		update_stat(p2pcd_ref_no_identity_stat, 1);
+		return p2pcd_reply(msg, 403, "No Asserted Identity", NULL);
+	}
+	if(p2pcd_ruri_doi(msg, doibuf, sizeof(doibuf), &doi) < 0) {
+		update_stat(p2pcd_ref_unknown_stat, 1);
+		return p2pcd_reply(msg, 404, "Not Found", NULL);
+	}
+	if(p2pcd_acq_body(msg, &max_price) < 0)
+		return 0;
+	if(!p2pcd_cache_get(&doi, &c, rights, sizeof(rights))
+			|| c.state == P2PCD_ST_PENDING) {
+		update_stat(p2pcd_ref_unknown_stat, 1);
+		return p2pcd_reply(msg, 404, "Not Found", NULL);
+	}
+	if(c.state != P2PCD_ST_ACTIVE) {
+		update_stat(p2pcd_ref_muted_stat, 1);
+		return p2pcd_reply(msg, 410, "Gone", NULL);
+	}
+	if(max_price >= 0 && c.price_cents > max_price) {
+		update_stat(p2pcd_ref_price_stat, 1);
+		return p2pcd_reply(msg, 403, "Price Above max_price_cents", NULL);
+	}
+	if(!p2pcd_db_enabled()) {
+		update_stat(p2pcd_db_unavailable_stat, 1);
+		return p2pcd_reply(msg, 500, "No Database Configured", NULL);
+	}
+
+	job = p2pcd_job_new(p2pcd_acq_run, sizeof(p2pcd_acq_t));
+	if(job == NULL)
+		return p2pcd_reply(msg, 500, "Server Internal Error", NULL);
+	job->batch = p2pcd_acq_batch;
+	a = job->data;
+	a->id = id;
+	a->c = c;
+	memcpy(a->rights, rights, c.rights_len + 1);
+	a->c.rights = a->rights;
+	if(p2pcd_request_id(msg, &doi, &id, a->request_id) < 0) {
+		p2pcd_job_free(job);
+		update_stat(p2pcd_ref_malformed_stat, 1);
+		return p2pcd_reply(msg, 400, "Bad Call-ID Or CSeq", NULL);
+	}
+	return p2pcd_job_dispatch(msg, job);
+}

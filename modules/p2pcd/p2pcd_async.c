@@ -1,0 +1,296 @@
+/*
+ * p2pcd - database jobs off the SIP workers: tm suspend, core async task
+ * workers, tm continue; the reply leaves only after the commit
+ *
+ * The SIP worker does the cheap checks (trust, cache, body), creates the
+ * transaction (retransmissions are then absorbed by tm), suspends it and
+ * pushes the job to the core async task workers (global parameter
+ * async_workers). A worker runs the job with its own DB connection, then
+ * continues the transaction with a one-action route that calls
+ * p2pcd_resume(): the reply (code, reason, headers the job chose) goes out
+ * through tm, so a retransmission gets the same answer. The routing
+ * script is not involved after the function call.
+ *
+ * Batching: a job with a batch function (the acquisition) is not pushed
+ * itself; it goes to a queue in shared memory and a small "kick" task is
+ * pushed instead. The worker that runs a kick takes everything queued (up
+ * to batch_max jobs) and runs it as one batch (one statement, one
+ * commit), then continues each transaction; later kicks find the queue
+ * empty. Under load the queue fills while a batch commits, so the cost of
+ * a commit and of a database round trip is shared; at low rates a batch
+ * is one job.
+ *
+ * Without tm or without async workers the job runs in the SIP worker.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/str.h"
+#include "core/async_task.h"
+#include "core/data_lump_rpl.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/route_struct.h"
+#include "core/sr_module.h"
+
+#include "p2pcd.h"
+#include "p2pcd_sip.h"
+#include "p2pcd_async.h"
+
+/* the job being answered by p2pcd_resume() in this process */
+static p2pcd_job_t *p2pcd_resume_job = NULL;
+
+/* the batch queue (shared memory) */
+typedef struct p2pcd_queue
+{
+	gen_lock_t lock;
+	p2pcd_job_t *head;
+	p2pcd_job_t *tail;
+	int n;
+} p2pcd_queue_t;
+
+static p2pcd_queue_t *p2pcd_queue = NULL;
+
+static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2);
+
+static ksr_cmd_export_t p2pcd_resume_cmd = {
+		"p2pcd_resume", (cmd_function)p2pcd_resume, 0, 0, 0, 0, 0, 0};
+static struct action p2pcd_resume_act;
+
+int p2pcd_async_init(void)
+{
+	p2pcd_queue = shm_malloc(sizeof(*p2pcd_queue));
+	if(p2pcd_queue == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(p2pcd_queue, 0, sizeof(*p2pcd_queue));
+	if(lock_init(&p2pcd_queue->lock) == NULL) {
+		LM_ERR("cannot init the queue lock\n");
+		return -1;
+	}
+	memset(&p2pcd_resume_act, 0, sizeof(p2pcd_resume_act));
+	p2pcd_resume_act.type = MODULE0_T;
+	p2pcd_resume_act.count = 2;
+	p2pcd_resume_act.val[0].type = MODEXP_ST;
+	p2pcd_resume_act.val[0].u.data = &p2pcd_resume_cmd;
+	p2pcd_resume_act.val[1].type = NUMBER_ST;
+	p2pcd_resume_act.val[1].u.number = 0;
+	p2pcd_resume_act.rname = "p2pcd:resume";
+	return 0;
+}
+
+void p2pcd_async_destroy(void)
+{
+	if(p2pcd_queue == NULL)
+		return;
+	lock_destroy(&p2pcd_queue->lock);
+	shm_free(p2pcd_queue);
+	p2pcd_queue = NULL;
+}
+
+p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
+{
+	async_task_t *task;
+	p2pcd_job_t *job;
+	int total;
+
+	/* one block: the core frees the task (and so the job) after exec */
+	total = sizeof(async_task_t) + sizeof(p2pcd_job_t) + size;
+	task = shm_malloc(total);
+	if(task == NULL) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(task, 0, total);
+	job = (p2pcd_job_t *)(task + 1);
+	job->run = run;
+	job->data = (void *)(job + 1);
+	job->code = 500;
+	strcpy(job->reason, "Server Internal Error");
+	return job;
+}
+
+void p2pcd_job_free(p2pcd_job_t *job)
+{
+	if(job != NULL)
+		shm_free(((async_task_t *)job) - 1);
+}
+
+void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason)
+{
+	job->code = code;
+	snprintf(job->reason, sizeof(job->reason), "%s", reason);
+}
+
+void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)
+{
+	va_list ap;
+	int len = strlen(job->hdrs);
+
+	va_start(ap, fmt);
+	vsnprintf(job->hdrs + len, sizeof(job->hdrs) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* runs in the async worker, under t_continue, with the faked request */
+static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2)
+{
+	p2pcd_job_t *job = p2pcd_resume_job;
+
+	if(job == NULL)
+		return 0;
+	if(job->hdrs[0] != '\0'
+			&& add_lump_rpl(msg, job->hdrs, strlen(job->hdrs), LUMP_RPL_HDR)
+					   == NULL)
+		LM_ERR("cannot add the reply headers\n");
+	if(p2pcd_tmb.t_reply(msg, job->code, job->reason) < 0)
+		LM_ERR("cannot send the %d reply\n", job->code);
+	return 0;
+}
+
+/* send the job's answer: continue its suspended transaction */
+static void p2pcd_job_finish(p2pcd_job_t *job)
+{
+	p2pcd_resume_job = job;
+	if(p2pcd_tmb.t_continue(job->tindex, job->tlabel, &p2pcd_resume_act) < 0)
+		LM_WARN("cannot continue the transaction [%u:%u] (gone?)\n",
+				job->tindex, job->tlabel);
+	p2pcd_resume_job = NULL;
+}
+
+static void p2pcd_job_exec(void *param)
+{
+	p2pcd_job_t *job = param;
+
+	job->run(job);
+	p2pcd_job_finish(job);
+	/* the core frees the task block, job included */
+}
+
+/* a kick: run what is queued, batch by batch, until the queue is empty */
+static void p2pcd_kick_exec(void *param)
+{
+	p2pcd_job_t *jobs[P2PCD_BATCH_MAX];
+	int i, n;
+
+	for(;;) {
+		lock_get(&p2pcd_queue->lock);
+		for(n = 0; n < p2pcd_batch_max && p2pcd_queue->head != NULL; n++) {
+			jobs[n] = p2pcd_queue->head;
+			p2pcd_queue->head = jobs[n]->next;
+			p2pcd_queue->n--;
+		}
+		if(p2pcd_queue->head == NULL)
+			p2pcd_queue->tail = NULL;
+		lock_release(&p2pcd_queue->lock);
+		if(n == 0)
+			return;
+		if(n == 1)
+			jobs[0]->run(jobs[0]);
+		else
+			jobs[0]->batch(jobs, n);
+		for(i = 0; i < n; i++) {
+			p2pcd_job_finish(jobs[i]);
+			p2pcd_job_free(jobs[i]);
+		}
+	}
+}
+
+/* queue a job and push a kick; 0, or -1 (the job is not queued) */
+static int p2pcd_job_enqueue(p2pcd_job_t *job)
+{
+	async_task_t *kick;
+	p2pcd_job_t **pp, *prev;
+	int found;
+
+	kick = shm_malloc(sizeof(async_task_t));
+	if(kick == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	kick->exec = p2pcd_kick_exec;
+	kick->param = NULL;
+	job->next = NULL;
+	lock_get(&p2pcd_queue->lock);
+	if(p2pcd_queue->tail != NULL)
+		p2pcd_queue->tail->next = job;
+	else
+		p2pcd_queue->head = job;
+	p2pcd_queue->tail = job;
+	p2pcd_queue->n++;
+	lock_release(&p2pcd_queue->lock);
+	if(async_task_push(kick) == 0)
+		return 0;
+	shm_free(kick);
+	/* take it back unless a worker kicked by another job already has it */
+	found = 0;
+	prev = NULL;
+	lock_get(&p2pcd_queue->lock);
+	for(pp = &p2pcd_queue->head; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
+		if(*pp == job) {
+			*pp = job->next;
+			if(p2pcd_queue->tail == job)
+				p2pcd_queue->tail = prev;
+			p2pcd_queue->n--;
+			found = 1;
+			break;
+		}
+	}
+	lock_release(&p2pcd_queue->lock);
+	return found ? -1 : 0;
+}
+
+static int p2pcd_job_run_here(sip_msg_t *msg, p2pcd_job_t *job)
+{
+	job->run(job);
+	p2pcd_reply(msg, job->code, job->reason, job->hdrs);
+	p2pcd_job_free(job);
+	return 0;
+}
+
+int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
+{
+	async_task_t *task = ((async_task_t *)job) - 1;
+	tm_cell_t *t;
+	int ret;
+
+	if(!p2pcd_async || !p2pcd_have_tm || async_task_workers_get() <= 0)
+		return p2pcd_job_run_here(msg, job);
+
+	t = p2pcd_tmb.t_gett();
+	if(t == NULL || t == T_UNDEFINED) {
+		ret = p2pcd_tmb.t_newtran(msg);
+		if(ret == 0) {
+			/* a retransmission: tm absorbed it (or re-sent the reply) */
+			p2pcd_job_free(job);
+			return 0;
+		}
+		if(ret < 0) {
+			LM_ERR("cannot create the transaction (%d)\n", ret);
+			return p2pcd_job_run_here(msg, job);
+		}
+	}
+	if(p2pcd_tmb.t_suspend(msg, &job->tindex, &job->tlabel) < 0) {
+		LM_ERR("cannot suspend the transaction\n");
+		return p2pcd_job_run_here(msg, job);
+	}
+	if(job->batch != NULL && p2pcd_batch_max > 1) {
+		if(p2pcd_job_enqueue(job) == 0)
+			return 0;
+		LM_ERR("cannot push the job to the async workers\n");
+		p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
+		return p2pcd_job_run_here(msg, job);
+	}
+	task->exec = p2pcd_job_exec;
+	task->param = job;
+	if(async_task_push(task) < 0) {
+		LM_ERR("cannot push the job to the async workers\n");
+		p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
+		return p2pcd_job_run_here(msg, job);
+	}
+	return 0;
+}

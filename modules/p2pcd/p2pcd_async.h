@@ -1,0 +1,47 @@
+/*
+ * p2pcd - database jobs off the SIP workers: tm suspend, core async task
+ * workers, tm continue; the reply leaves only after the commit
+ */
+
+#ifndef _P2PCD_ASYNC_H_
+#define _P2PCD_ASYNC_H_
+
+#include "core/parser/msg_parser.h"
+
+typedef struct p2pcd_job p2pcd_job_t;
+typedef void (*p2pcd_job_f)(p2pcd_job_t *job);
+/* run n jobs of the same kind at once (each gets its code, reason, hdrs) */
+typedef void (*p2pcd_batch_f)(p2pcd_job_t **jobs, int n);
+
+#define P2PCD_BATCH_MAX 64
+
+/* the header of every job; the rest of the allocation is the job's data */
+struct p2pcd_job
+{
+	p2pcd_job_f run;	 /* fills code, reason, hdrs */
+	p2pcd_batch_f batch; /* NULL: never batched */
+	struct p2pcd_job *next;
+	unsigned int tindex;
+	unsigned int tlabel;
+	int code;
+	char reason[64];
+	char hdrs[1024];
+	void *data;
+};
+
+/* a job with size bytes of zeroed data after it, in shared memory */
+p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size);
+void p2pcd_job_free(p2pcd_job_t *job);
+void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason);
+void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+/*
+ * Run the job: in an async task worker when tm is loaded and async_workers
+ * is set (the transaction is suspended, then continued to send the reply),
+ * else here. Takes ownership of job. Returns 0 (the script ends).
+ */
+int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job);
+int p2pcd_async_init(void);
+void p2pcd_async_destroy(void);
+
+#endif /* _P2PCD_ASYNC_H_ */

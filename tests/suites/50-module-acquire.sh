@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# 50-module-acquire: the p2pcd module as the IMS AS for content acquisition
+# (SIP MESSAGE), against the packaged Kamailio (kamailio-cfg/as.cfg) and a
+# throwaway PostgreSQL with the project's migrations. sipp scenarios in
+# tests/sip/ for every answer; the stored rows checked by SQL; tokens
+# verified with an independent HKDF/HMAC implementation (tests/sip/
+# tokcheck.py); RPC through kamcmd changing what SIP answers; the database
+# stopped and restarted (503 with Retry-After, nothing charged, recovery).
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/pg.sh"
+. "$TOP/tests/sip/as.sh"
+echo "50-module-acquire"
+
+for tool in kamailio kamcmd sipp python3 psql; do
+	command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps.sh)"
+done
+
+pg_start
+as_build
+ok "module built without warnings"
+
+q "INSERT INTO trackers (id, announce_url, state, last_seen, peers)
+	VALUES ('trk-1', 'http://127.0.0.1:6969/announce', 'active', now(), 5);
+INSERT INTO publishers (impu) VALUES ('sip:pub@ims.test');
+INSERT INTO content (doi, title, info_hash, kid, size_bytes, state,
+	tracker_id, publisher, price_cents, currency, rights) VALUES
+ ('10.9999/t.one', 'One', decode(repeat('11', 20), 'hex'),
+	decode(repeat('a1', 16), 'hex'), 1000, 'active', 'trk-1',
+	'sip:pub@ims.test', 150, 'EUR', '{\"play\": \"PT24H\"}'),
+ ('10.9999/t.two', 'Two', decode(repeat('12', 20), 'hex'),
+	decode(repeat('a2', 16), 'hex'), 1000, 'active', 'trk-1',
+	'sip:pub@ims.test', 99, 'EUR', '{}'),
+ ('10.9999/t.muted', 'Muted', decode(repeat('13', 20), 'hex'),
+	decode(repeat('a3', 16), 'hex'), 1000, 'muted', 'trk-1',
+	'sip:pub@ims.test', 10, 'EUR', '{}'),
+ ('10.9999/t.gone', 'Gone', decode(repeat('14', 20), 'hex'),
+	decode(repeat('a4', 16), 'hex'), 1000, 'removed', 'trk-1',
+	'sip:pub@ims.test', 10, 'EUR', '{}')" >/dev/null
+
+as_start -A P2PCD_RETRY_AFTER=7 -A 'P2PCD_ADDR6="[::1]"'
+
+PAI='P-Asserted-Identity: "Alice" <sip:alice@ims.test>'
+PCV='P-Charging-Vector: icid-value="icid-0001";icid-generated-at=192.0.2.1;orig-ioi=ims.test'
+NOHDR='X-Unused: 1'
+# acq WHAT WANT DOI [sipp -key overrides...] (sipp keeps the first -key of
+# a name: the overrides go first)
+acq() {
+	local what=$1 want=$2 doi=$3
+	shift 3
+	expect_sip "$what" "$want" message -s "$doi" "$@" -key hdr1 "$PAI" \
+		-key hdr2 "$PCV" -key ctype application/json -key body ""
+}
+charges() { q "SELECT count(*) FROM charging_records"; }
+GRANT_RE='^<https://access\.test/grants/([A-Za-z0-9_-]{22})>;purpose=p2pcd-grant$'
+
+# --- success: 200, Call-Info grant reference, no body, rows, tokens
+acq "acquisition" 200 10.9999/t.one
+ci=$(sip_hdr Call-Info)
+[[ $ci =~ $GRANT_RE ]] || fail "Call-Info '$ci' is not a grant reference"
+gid=${BASH_REMATCH[1]}
+ok "Call-Info carries grant $gid"
+expect_eq "Content-Length of the 200" "$(sip_hdr Content-Length)" 0
+row=$(q "SELECT r.icid, r.orig_ioi, r.impu, r.doi, r.amount_cents, r.currency,
+	g.role, g.impu, length(r.request_id) FROM charging_records r
+	JOIN grants g ON g.id = r.grant_id WHERE r.grant_id = '$gid'")
+expect_eq "charging record + grant" "$row" \
+	$'icid-0001\tims.test\tsip:alice@ims.test\t10.9999/t.one\t150\tEUR\tleech\tsip:alice@ims.test\t64'
+sub=$(q "SELECT subject FROM grants WHERE id = '$gid'")
+[[ $sub =~ ^p-[A-Za-z0-9_-]{22}$ ]] || fail "subject '$sub' is not a pseudonym"
+ok "token subject is a pseudonym ($sub), not the IMPU"
+exp=$(q "SELECT round(extract(epoch FROM expires - created) / 3600) FROM grants WHERE id = '$gid'")
+expect_eq "grant lifetime (hours)" "$exp" 24
+
+adm=$(q "SELECT adm_token FROM grants WHERE id = '$gid'")
+lic=$(q "SELECT lic_token FROM grants WHERE id = '$gid'")
+out=$(python3 "$TOP/tests/sip/tokcheck.py" "$AS_MASTER" "$adm") ||
+	fail "admission token MAC does not verify: $out"
+hdr=$(sed -n 1p <<<"$out")
+cl=$(sed -n 2p <<<"$out")
+expect_eq "admission token header" "$hdr" \
+	'{"alg": "HS256", "kid": "trk-1:v1", "typ": "p2pcd-adm+jwt"}'
+want=$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]);
+print(c["iss"], c["aud"], c["sub"] == sys.argv[2], c["jti"] == sys.argv[3],
+c["ih"], c["doi"], c["role"], c["icid"], c["exp"] - c["iat"], c["nbf"] == c["iat"])' \
+	"$cl" "$sub" "$gid")
+expect_eq "admission token claims" "$want" \
+	"p2pcd-as trk-1 True True 1111111111111111111111111111111111111111 10.9999/t.one leech icid-0001 86400 True"
+out=$(python3 "$TOP/tests/sip/tokcheck.py" "$AS_MASTER" "$lic") ||
+	fail "license token MAC does not verify: $out"
+want=$(python3 -c 'import json,sys; h=json.loads(sys.argv[1]); c=json.loads(sys.argv[2]);
+print(h["typ"], h["kid"], c["aud"], c["kids"], c["rights"], c["doi"], c["sub"] == sys.argv[3])' \
+	"$(sed -n 1p <<<"$out")" "$(sed -n 2p <<<"$out")" "$sub")
+expect_eq "license token" "$want" \
+	"p2pcd-lic+jwt license:v1 license ['oaGhoaGhoaGhoaGhoaGhoQ'] {'play': 'PT24H'} 10.9999/t.one True"
+key=$(rpc p2pcd.key_derive trk-1 | sed -n 's/^[[:space:]]*key: //p')
+want=$(python3 -c 'import hmac,hashlib,sys
+m=bytes.fromhex(sys.argv[1]); prk=hmac.new(b"p2pcd-jws-v1",m,hashlib.sha256).digest()
+print(hmac.new(prk,b"p2pcd/jws/trk-1/v1\x01",hashlib.sha256).hexdigest())' "$AS_MASTER")
+expect_eq "p2pcd.key_derive trk-1 (the tracker's verifying key)" "$key" "$want"
+
+# --- the same buyer again (new Call-ID): a second purchase, a new grant
+acq "second purchase (new Call-ID)" 200 10.9999/t.one
+[[ $(sip_hdr Call-Info) =~ $GRANT_RE ]] && [ "${BASH_REMATCH[1]}" != "$gid" ] ||
+	fail "a new request got the same grant"
+expect_eq "charging records" "$(charges)" 2
+
+# --- exactly once: retransmission and repeat of one request
+n0=$(charges)
+expect_sip "MESSAGE, its retransmission, its repeat" "200 200 200" \
+	message-repeat -s 10.9999/t.two -key hdr1 "$PAI" -key hdr2 "$PCV"
+gids=$(sip_hdr Call-Info | sort -u)
+[ "$(wc -l <<<"$gids")" = 1 ] && [[ $gids =~ $GRANT_RE ]] ||
+	fail "the three answers carry different grants: $gids"
+expect_eq "rows charged for the three" "$(($(charges) - n0))" 1
+expect_eq "grants for t.two" "$(q "SELECT count(*) FROM grants WHERE doi = '10.9999/t.two'")" 1
+
+n0=$(charges)
+for i in 1 2 3; do
+	expect_sip "the same MESSAGE twice at once (race $i)" "200 200" \
+		message-race -s 10.9999/t.two -key hdr1 "$PAI" -key hdr2 "$PCV"
+	[ "$(sip_hdr Call-Info | sort -u | wc -l)" = 1 ] ||
+		fail "the racing twins got different grants: $(sip_hdr Call-Info)"
+done
+expect_eq "rows charged for three racing pairs" "$(($(charges) - n0))" 3
+
+# --- many at once: the queued acquisitions are committed in batches
+n0=$(charges)
+(cd "$AS_TMP" && timeout 60 sipp "127.0.0.1:$AS_PORT" \
+	-sf "$TOP/tests/sip/message-load.xml" -s 10.9999/t.one -r 500 -m 600 \
+	-l 600 -recv_timeout 10000 -timeout 40 \
+	-timeout_error -nostdin >"$AS_TMP/sipp-load.log" 2>&1) || {
+	tail -n 20 "$AS_TMP/sipp-load.log" >&2
+	fail "600 MESSAGEs at 500/s: not all answered 200"
+}
+ok "600 MESSAGEs at 500/s, new Call-IDs: every one answered 200"
+expect_eq "rows, distinct grants, distinct request ids, distinct buyers" \
+	"$(q "SELECT count(*), count(DISTINCT grant_id), count(DISTINCT request_id),
+		count(DISTINCT impu) FROM charging_records WHERE icid LIKE 'load-%'")" \
+	$'600\t600\t600\t600'
+expect_eq "grants of the load" "$(q "SELECT count(*) FROM grants g JOIN
+	charging_records r ON r.grant_id = g.id WHERE r.icid LIKE 'load-%'
+	AND g.role = 'leech' AND g.doi = '10.9999/t.one'")" 600
+
+# --- refusals: nothing charged
+n0=$(charges)
+expect_sip "untrusted source (127.0.0.2), PAI ignored" 403 message \
+	-s 10.9999/t.one -i 127.0.0.2 -key hdr1 "$PAI" -key hdr2 "$PCV" \
+	-key ctype application/json -key body ""
+acq "trusted source, no P-Asserted-Identity" 403 10.9999/t.one -key hdr1 "$NOHDR"
+acq "unknown content" 404 10.9999/t.nothing
+acq "muted content" 410 10.9999/t.muted
+acq "removed content" 410 10.9999/t.gone
+acq "body that is not JSON" 400 10.9999/t.one -key body '{"max_price_cents": '
+acq "body that is not an object" 400 10.9999/t.one -key body '[1, 2]'
+acq "body over max_message_body" 413 10.9999/t.one \
+	-key body "{\"x\": \"$(head -c 5000 /dev/zero | tr '\0' x)\"}"
+acq "body of another media type" 415 10.9999/t.one -key ctype text/plain \
+	-key body hello
+expect_eq "415 names what is accepted" "$(sip_hdr Accept)" application/json
+acq "price above max_price_cents" 403 10.9999/t.one -key body '{"max_price_cents": 100}'
+acq "price within max_price_cents" 200 10.9999/t.one -key body '{"max_price_cents": 150}'
+expect_eq "rows charged by the refusals (1 for the last 200)" "$(($(charges) - n0))" 1
+
+# --- RPC changes what SIP answers
+expect_eq "p2pcd.mute" "$(rpc p2pcd.mute 10.9999/t.one)" muted
+acq "after p2pcd.mute" 410 10.9999/t.one
+expect_eq "muted in the database" "$(q "SELECT state FROM content WHERE doi = '10.9999/t.one'")" muted
+expect_eq "p2pcd.unmute" "$(rpc p2pcd.unmute 10.9999/t.one)" active
+acq "after p2pcd.unmute" 200 10.9999/t.one
+rpc p2pcd.content_show 10.9999/t.one | grep -q 'cached_state: active' ||
+	fail "p2pcd.content_show lacks the cached state"
+ok "p2pcd.content_show"
+[ "$(rpc p2pcd.content_list | grep -c 'doi:')" = 4 ] || fail "p2pcd.content_list"
+ok "p2pcd.content_list lists 4 items"
+# a mute by plain SQL is authoritative at once (the statement re-checks)
+q "UPDATE content SET state = 'muted' WHERE doi = '10.9999/t.two'" >/dev/null
+acq "after an SQL mute (cache not yet reloaded)" 410 10.9999/t.two
+# new content by plain SQL: the timer reloads the cache within seconds
+q "INSERT INTO content (doi, title, info_hash, kid, size_bytes, tracker_id,
+	publisher) VALUES ('10.9999/t.new', 'New', decode(repeat('15', 20), 'hex'),
+	decode(repeat('a5', 16), 'hex'), 5, 'trk-1', 'sip:pub@ims.test')" >/dev/null
+wait_for 5 bash -c "kamcmd -s unix:$AS_SOCK p2pcd.content_show 10.9999/t.new | grep -q 'cached_state: active'" ||
+	fail "the cache timer did not load content inserted by SQL"
+ok "cache timer loaded content inserted by SQL"
+acq "content inserted by SQL" 200 10.9999/t.new
+expect_eq "p2pcd.reload" "$(rpc p2pcd.reload)" 5
+
+# --- key rotation: new tokens carry the next version
+v=$(rpc p2pcd.key_rotate 99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa)
+expect_eq "p2pcd.key_rotate" "$v" 2
+rpc p2pcd.key_show | grep -q 'previous_version: 1' || fail "p2pcd.key_show"
+expect_eq "signing_keys after the rotation" "$(q "SELECT string_agg(audience ||
+	':v' || version || ':' || state || ':' || length(fingerprint), ' '
+	ORDER BY version, audience) FROM signing_keys")" \
+	"license:v1:previous:8 trk-1:v1:previous:8 license:v2:current:8 trk-1:v2:current:8"
+fp=$(python3 -c 'import hmac,hashlib,sys
+m=bytes.fromhex(sys.argv[1]); prk=hmac.new(b"p2pcd-jws-v1",m,hashlib.sha256).digest()
+k=hmac.new(prk,b"p2pcd/jws/trk-1/v2\x01",hashlib.sha256).digest()
+print(hashlib.sha256(k).hexdigest()[:16])' 99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa)
+expect_eq "signing_keys fingerprint of trk-1:v2" "$(q "SELECT encode(fingerprint, 'hex')
+	FROM signing_keys WHERE audience = 'trk-1' AND version = 2")" "$fp"
+acq "acquisition after the rotation" 200 10.9999/t.new
+[[ $(sip_hdr Call-Info) =~ $GRANT_RE ]]
+adm=$(q "SELECT adm_token FROM grants WHERE id = '${BASH_REMATCH[1]}'")
+out=$(python3 "$TOP/tests/sip/tokcheck.py" \
+	99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa "$adm") ||
+	fail "token after rotation does not verify under the new master"
+grep -q '"kid": "trk-1:v2"' <<<"$out" || fail "token kid after rotation: $out"
+sub2=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sub"])' "$(sed -n 2p <<<"$out")")
+expect_eq "pseudonym stable across rotations" "$sub2" "$sub"
+
+# --- database down: 503 + Retry-After, nothing charged; then recovery
+n0=$(charges)
+pg_stop
+acq "database down" 503 10.9999/t.new
+expect_eq "Retry-After" "$(sip_hdr Retry-After)" 7
+pg_restart
+expect_eq "rows charged while the database was down" "$(($(charges) - n0))" 0
+acq "database back" 200 10.9999/t.new
+expect_eq "rows charged after recovery" "$(($(charges) - n0))" 1
+
+# --- IPv6: ::1 is in trusted_scscf (127.0.0.1/32,::1/128)
+SIP_DEST='[::1]'
+acq "acquisition over IPv6 from a trusted address" 200 10.9999/t.new -i ::1
+SIP_DEST=127.0.0.1
+expect_eq "charged over IPv6" "$(($(charges) - n0))" 2
+
+# --- statistics
+stats=$(rpc stats.get_statistics p2pcd:)
+for s in "acquisitions = 612" "acquisition_repeats = 4" "refused_untrusted = 1" \
+	"refused_no_identity = 1" "refused_unknown = 1" "refused_muted = 4" \
+	"refused_malformed = 2" "refused_too_large = 1" "refused_media_type = 1" \
+	"refused_price = 1" "db_unavailable = 1"; do
+	grep -q "^p2pcd:$s\$" <<<"$stats" || { echo "$stats" >&2; fail "statistic $s"; }
+done
+ok "statistics p2pcd: count acquisitions and refusals by reason"
+
+as_log_errors 'db_postgres|srdb1|db_query\.c|p2pcd_db\.c|connection|server closed'
+as_stop
+echo "50-module-acquire: PASS"

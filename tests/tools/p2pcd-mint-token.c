@@ -1,0 +1,198 @@
+/*
+ * p2pcd-mint-token: admission tokens for tests and benches, as the AS
+ * would mint them (DESIGN.md section 3).
+ *
+ *   p2pcd-mint-token [--master HEX | --key HEX] --aud AUD [--version N]
+ *       --ih HEX [--role seed|leech] [--sub S] [--doi D] [--ttl SECONDS]
+ *       [--exp UNIX] [--nbf UNIX] [--typ TYP] [--count N]
+ *   p2pcd-mint-token derive --master HEX --aud AUD [--version N]
+ *   p2pcd-mint-token infohash FILE.torrent
+ *
+ * --count N prints N tokens, one a line, with subjects S-0..S-(N-1).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "p2pcd/infohash.h"
+#include "p2pcd/init.h"
+#include "p2pcd/jws.h"
+
+static int unhex(const char *hex, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(hex), i;
+
+	if(n % 2 || n / 2 > max)
+		return -1;
+	for(i = 0; i < n / 2; i++) {
+		unsigned v;
+
+		if(sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static int infohash(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	static uint8_t buf[16 << 20];
+	uint8_t ih[20];
+	char hex[41];
+	size_t n;
+
+	if(!f) {
+		perror(path);
+		return 1;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if(p2pcd_infohash_torrent(buf, n, NULL, ih, NULL)) {
+		fprintf(stderr, "%s: not a valid torrent\n", path);
+		return 1;
+	}
+	p2pcd_infohash_hex(ih, hex);
+	puts(hex);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: p2pcd-mint-token [--master HEX | --key HEX] "
+					"--aud AUD [--version N] --ih HEX\n"
+					"         [--role seed|leech] [--sub S] [--doi D] "
+					"[--ttl S] [--exp T] [--nbf T] [--typ T] [--count N]\n"
+					"       p2pcd-mint-token derive --master HEX --aud AUD "
+					"[--version N]\n"
+					"       p2pcd-mint-token infohash FILE.torrent\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"master", 1, NULL, 'm'},
+			{"key", 1, NULL, 'k'}, {"aud", 1, NULL, 'a'},
+			{"version", 1, NULL, 'v'}, {"ih", 1, NULL, 'i'},
+			{"role", 1, NULL, 'r'}, {"sub", 1, NULL, 's'},
+			{"doi", 1, NULL, 'd'}, {"ttl", 1, NULL, 't'}, {"exp", 1, NULL, 'e'},
+			{"nbf", 1, NULL, 'n'}, {"typ", 1, NULL, 'y'},
+			{"count", 1, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	uint8_t secret[256], key[P2PCD_JWS_KEY_LEN];
+	size_t secret_len = 0;
+	int have_master = 0, have_key = 0, o, derive = 0;
+	const char *aud = NULL, *ih = NULL, *role = "leech", *sub = "tester";
+	const char *doi = "10.9999/test", *typ = P2PCD_JWS_TYP_ADM;
+	long long ttl = 3600, exp = 0, nbf = 0, count = 1, i;
+	uint32_t version = 1;
+	struct p2pcd_jws_signer sg;
+	time_t now = time(NULL);
+
+	if(p2pcd_lib_init())
+		return 1;
+	if(argc > 1 && strcmp(argv[1], "infohash") == 0)
+		return argc == 3 ? infohash(argv[2]) : (usage(), 2);
+	if(argc > 1 && strcmp(argv[1], "derive") == 0) {
+		derive = 1;
+		argv++;
+		argc--;
+	}
+	while((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch(o) {
+			case 'm':
+			case 'k':
+				if(unhex(optarg, secret, sizeof(secret), &secret_len))
+					usage();
+				have_master = o == 'm';
+				have_key = o == 'k';
+				break;
+			case 'a':
+				aud = optarg;
+				break;
+			case 'v':
+				version = (uint32_t)strtoul(optarg, NULL, 10);
+				break;
+			case 'i':
+				ih = optarg;
+				break;
+			case 'r':
+				role = optarg;
+				break;
+			case 's':
+				sub = optarg;
+				break;
+			case 'd':
+				doi = optarg;
+				break;
+			case 't':
+				ttl = atoll(optarg);
+				break;
+			case 'e':
+				exp = atoll(optarg);
+				break;
+			case 'n':
+				nbf = atoll(optarg);
+				break;
+			case 'y':
+				typ = optarg;
+				break;
+			case 'c':
+				count = atoll(optarg);
+				break;
+			default:
+				usage();
+		}
+	}
+	if(!aud || (!have_master && !have_key))
+		usage();
+	if(derive) {
+		if(!have_master
+				|| p2pcd_jws_derive_key(secret, secret_len, aud, version, key))
+			usage();
+		for(i = 0; i < P2PCD_JWS_KEY_LEN; i++)
+			printf("%02x", key[i]);
+		printf("\n");
+		return 0;
+	}
+	if(!ih)
+		usage();
+	if(have_key ? (secret_len != P2PCD_JWS_KEY_LEN
+				   || p2pcd_jws_signer_init_key(&sg, secret, aud, version))
+				: p2pcd_jws_signer_init(
+						&sg, secret, secret_len, aud, version)) {
+		fprintf(stderr, "bad key, master or audience\n");
+		return 1;
+	}
+	for(i = 0; i < count; i++) {
+		char subj[300], jti[32];
+		char *tok;
+		size_t len;
+		json_t *c;
+
+		if(count > 1)
+			snprintf(subj, sizeof(subj), "%s-%lld", sub, i);
+		else
+			snprintf(subj, sizeof(subj), "%s", sub);
+		snprintf(jti, sizeof(jti), "j-%lld-%lld", (long long)now, i);
+		c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, "
+					  "s:s, s:s}",
+				"iss", "p2pcd-mint-token", "sub", subj, "aud", aud, "iat",
+				(json_int_t)now, "nbf", (json_int_t)(nbf ? nbf : now), "exp",
+				(json_int_t)(exp ? exp : now + ttl), "jti", jti, "ih", ih,
+				"doi", doi, "role", role, "icid", "test-icid");
+		if(!c || p2pcd_jws_sign(&sg, typ, c, &tok, &len)) {
+			fprintf(stderr, "signing failed\n");
+			return 1;
+		}
+		puts(tok);
+		free(tok);
+		json_decref(c);
+	}
+	p2pcd_jws_signer_wipe(&sg);
+	return 0;
+}

@@ -1,0 +1,272 @@
+/* Loading the libconfig file: see config.h and p2pcd-tracker.conf. */
+#include "config.h"
+
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+void config_defaults(struct tracker_config *c)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen_address, sizeof(c->listen_address), "0.0.0.0");
+	c->listen_port = 6969;
+	c->threads = n > 0 ? (int)n : 1;
+	c->connection_limit = 10000;
+	c->connection_timeout = 30;
+	c->admin_enabled = true;
+	snprintf(c->admin_address, sizeof(c->admin_address), "127.0.0.1");
+	c->admin_port = 6970;
+	c->token_skew = 30;
+	c->token_cache_size = 65536;
+	c->negative_cache_seconds = 60;
+	c->interval = 1800;
+	c->min_interval = 900;
+	c->peer_timeout = 2700;
+	c->numwant_default = 50;
+	c->numwant_max = 200;
+	c->retry_in_minutes = 5;
+	c->db_enabled = true;
+	c->db_flush_interval = 10;
+	c->db_register_interval = 10;
+	c->db_reconnect_interval = 2;
+	c->log_level = LOG_INFO;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+errf(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+}
+
+static int get_str(config_t *cf, const char *path, char *out, size_t size,
+		char *err, size_t en)
+{
+	const char *s;
+
+	if(!config_lookup_string(cf, path, &s))
+		return 0;
+	if(strlen(s) >= size) {
+		errf(err, en, "%s: longer than %zu characters", path, size - 1);
+		return -1;
+	}
+	snprintf(out, size, "%s", s);
+	return 0;
+}
+
+static int get_int(config_t *cf, const char *path, int *out, int lo, int hi,
+		char *err, size_t en)
+{
+	int v;
+
+	if(!config_lookup_int(cf, path, &v))
+		return 0;
+	if(v < lo || v > hi) {
+		errf(err, en, "%s: %d is outside %d..%d", path, v, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_bool(config_t *cf, const char *path, bool *out)
+{
+	int v;
+
+	if(config_lookup_bool(cf, path, &v))
+		*out = v != 0;
+	return 0;
+}
+
+static int hex_key(const char *hex, uint8_t out[P2PCD_JWS_KEY_LEN])
+{
+	size_t i;
+
+	if(strlen(hex) != 2 * P2PCD_JWS_KEY_LEN)
+		return -1;
+	for(i = 0; i < P2PCD_JWS_KEY_LEN; i++) {
+		unsigned v;
+
+		if(sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int load_keys(
+		config_t *cf, struct tracker_config *c, char *err, size_t en)
+{
+	const char *hex;
+	int v;
+
+	if(!config_lookup_string(cf, "tokens.key", &hex) || hex_key(hex, c->key)) {
+		errf(err, en,
+				"tokens.key: required, 64 hex digits (the key "
+				"derived for this tracker's audience)");
+		return -1;
+	}
+	v = 1;
+	if(get_int(cf, "tokens.key_version", &v, 1, 0x7fffffff, err, en))
+		return -1;
+	c->key_version = (uint32_t)v;
+	if(config_lookup_string(cf, "tokens.previous_key", &hex)) {
+		if(hex_key(hex, c->prev_key)) {
+			errf(err, en, "tokens.previous_key: 64 hex digits");
+			return -1;
+		}
+		v = 0;
+		if(get_int(cf, "tokens.previous_key_version", &v, 1, 0x7fffffff, err,
+				   en))
+			return -1;
+		if(v == 0 || (uint32_t)v == c->key_version) {
+			errf(err, en,
+					"tokens.previous_key_version: required "
+					"and different from key_version");
+			return -1;
+		}
+		c->prev_key_version = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int log_level(const char *s)
+{
+	static const struct
+	{
+		const char *name;
+		int level;
+	} levels[] = {{"error", LOG_ERR}, {"warning", LOG_WARNING},
+			{"notice", LOG_NOTICE}, {"info", LOG_INFO}, {"debug", LOG_DEBUG}};
+	size_t i;
+
+	for(i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if(strcmp(s, levels[i].name) == 0)
+			return levels[i].level;
+	return -1;
+}
+
+static int load_all(
+		config_t *cf, struct tracker_config *c, char *err, size_t en)
+{
+	int port, rc = 0;
+	const char *s;
+
+	if(!config_lookup_string(cf, "tracker_id", &s)
+			|| !p2pcd_jws_audience_valid(s, strlen(s))) {
+		errf(err, en, "tracker_id: required, 1-64 of [A-Za-z0-9._-]");
+		return -1;
+	}
+	snprintf(c->tracker_id, sizeof(c->tracker_id), "%s", s);
+	rc |= get_str(cf, "announce_url", c->announce_url, sizeof(c->announce_url),
+			err, en);
+	rc |= get_str(cf, "listen.address", c->listen_address,
+			sizeof(c->listen_address), err, en);
+	port = c->listen_port;
+	rc |= get_int(cf, "listen.port", &port, 1, 65535, err, en);
+	c->listen_port = (uint16_t)port;
+	rc |= get_int(cf, "listen.threads", &c->threads, 0, 64, err, en);
+	rc |= get_int(cf, "listen.connection_limit", &c->connection_limit, 16,
+			1000000, err, en);
+	rc |= get_int(cf, "listen.connection_timeout", &c->connection_timeout, 1,
+			3600, err, en);
+	rc |= get_bool(cf, "admin.enabled", &c->admin_enabled);
+	rc |= get_str(cf, "admin.address", c->admin_address,
+			sizeof(c->admin_address), err, en);
+	port = c->admin_port;
+	rc |= get_int(cf, "admin.port", &port, 1, 65535, err, en);
+	c->admin_port = (uint16_t)port;
+	rc |= get_str(cf, "admin.bearer_token", c->admin_token,
+			sizeof(c->admin_token), err, en);
+	if(rc)
+		return -1;
+	if(c->admin_enabled && strlen(c->admin_token) < 16) {
+		errf(err, en,
+				"admin.bearer_token: required (16+ characters) "
+				"when admin.enabled");
+		return -1;
+	}
+	if(load_keys(cf, c, err, en))
+		return -1;
+	rc |= get_int(cf, "tokens.skew", &c->token_skew, 0, 600, err, en);
+	rc |= get_int(cf, "tokens.cache_size", &c->token_cache_size, 16, 1 << 24,
+			err, en);
+	rc |= get_int(cf, "tokens.negative_cache_seconds",
+			&c->negative_cache_seconds, 0, 3600, err, en);
+	rc |= get_int(cf, "announce.interval", &c->interval, 10, 86400, err, en);
+	rc |= get_int(
+			cf, "announce.min_interval", &c->min_interval, 1, 86400, err, en);
+	rc |= get_int(cf, "announce.peer_timeout", &c->peer_timeout, 10,
+			SWARM_TTL_MAX_SECONDS, err, en);
+	rc |= get_int(cf, "announce.numwant_default", &c->numwant_default, 0, 1000,
+			err, en);
+	rc |= get_int(
+			cf, "announce.numwant_max", &c->numwant_max, 0, 1000, err, en);
+	rc |= get_int(cf, "announce.retry_in_minutes", &c->retry_in_minutes, 1,
+			1440, err, en);
+	rc |= get_bool(cf, "database.enabled", &c->db_enabled);
+	rc |= get_str(cf, "database.conninfo", c->db_conninfo,
+			sizeof(c->db_conninfo), err, en);
+	rc |= get_int(cf, "database.flush_interval", &c->db_flush_interval, 1, 3600,
+			err, en);
+	rc |= get_int(cf, "database.register_interval", &c->db_register_interval, 1,
+			3600, err, en);
+	rc |= get_int(cf, "database.reconnect_interval", &c->db_reconnect_interval,
+			1, 600, err, en);
+	rc |= get_bool(cf, "log.syslog", &c->log_syslog);
+	if(rc)
+		return -1;
+	if(config_lookup_string(cf, "log.level", &s)) {
+		c->log_level = log_level(s);
+		if(c->log_level < 0) {
+			errf(err, en,
+					"log.level: error, warning, notice, "
+					"info or debug");
+			return -1;
+		}
+	}
+	if(c->min_interval > c->interval) {
+		errf(err, en, "announce.min_interval exceeds interval");
+		return -1;
+	}
+	if(c->peer_timeout < c->interval) {
+		errf(err, en,
+				"announce.peer_timeout must be at least "
+				"announce.interval");
+		return -1;
+	}
+	if(c->threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->threads = n > 0 ? (int)n : 1;
+	}
+	return 0;
+}
+
+int config_load(
+		const char *path, struct tracker_config *c, char *err, size_t err_size)
+{
+	config_t cf;
+	int rc;
+
+	config_defaults(c);
+	config_init(&cf);
+	if(!config_read_file(&cf, path)) {
+		errf(err, err_size, "%s:%d: %s",
+				config_error_file(&cf) ? config_error_file(&cf) : path,
+				config_error_line(&cf), config_error_text(&cf));
+		config_destroy(&cf);
+		return -1;
+	}
+	rc = load_all(&cf, c, err, err_size);
+	config_destroy(&cf);
+	return rc;
+}

@@ -1,0 +1,229 @@
+/* Public announce/scrape listener on libmicrohttpd: see http_public.h. */
+#include "http_public.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "announce.h"
+#include "log.h"
+
+#define ANNOUNCE_PREFIX "/announce"
+#define SCRAPE_PREFIX "/scrape"
+
+/* per request, made from the raw URI before libmicrohttpd unescapes it */
+struct req
+{
+	int route; /* 0 unknown, 1 announce, 2 scrape */
+	int calls;
+	int parse_rc;
+	const char *why;
+	struct tq q;
+};
+
+static int prefix_route(const char *path, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if(len < n || memcmp(path, prefix, n) != 0)
+		return 0;
+	return len == n || path[n] == '/';
+}
+
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
+{
+	struct req *r = malloc(sizeof(*r));
+	const char *qm;
+	size_t plen;
+
+	(void)cls;
+	(void)con;
+	if(!r)
+		return NULL;
+	r->calls = 0;
+	r->route = 0;
+	qm = strchr(uri, '?');
+	plen = qm ? (size_t)(qm - uri) : strlen(uri);
+	if(prefix_route(uri, plen, ANNOUNCE_PREFIX))
+		r->route = 1;
+	else if(prefix_route(uri, plen, SCRAPE_PREFIX))
+		r->route = 2;
+	if(r->route)
+		r->parse_rc = tq_parse(qm ? qm + 1 : "", qm ? strlen(qm + 1) : 0,
+				r->route == 1 ? TQ_ANNOUNCE : TQ_SCRAPE, &r->q, &r->why);
+	return r;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *con, void **req_cls,
+		enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)con;
+	(void)toe;
+	free(*req_cls);
+	*req_cls = NULL;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *con, unsigned status,
+		uint8_t *body, size_t len, const char *ctype)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if(!body)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if(!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	ret = MHD_queue_response(con, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result send_text(
+		struct MHD_Connection *con, unsigned status, const char *text)
+{
+	size_t len = strlen(text);
+	uint8_t *b = malloc(len);
+
+	if(!b)
+		return MHD_NO;
+	memcpy(b, text, len);
+	return send_body(con, status, b, len, "text/plain");
+}
+
+/* the token: the path segment after the prefix (base64url needs no
+ * unescaping, so libmicrohttpd's decoded url is the raw token) */
+static void token_of(
+		const char *url, const char *prefix, const char **tok, size_t *len)
+{
+	const char *p = url + strlen(prefix);
+
+	if(*p == '/')
+		p++;
+	*tok = p;
+	*len = strlen(p);
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
+		const char *url, const char *method, const char *version,
+		const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	struct worker *w = cls;
+	struct req *r = *req_cls;
+	struct request_in in;
+	const union MHD_ConnectionInfo *ci;
+	uint8_t *body;
+	size_t len;
+
+	(void)version;
+	(void)upload_data;
+	if(!r)
+		return MHD_NO;
+	/* queueing on the first call makes libmicrohttpd close the
+	 * connection after the reply: answer on the second */
+	if(r->calls++ == 0)
+		return MHD_YES;
+	if(*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if(!r->route) {
+		counter_inc(&w->not_found);
+		return send_text(con, MHD_HTTP_NOT_FOUND, "not found\n");
+	}
+	if(strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return send_text(
+				con, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+	memset(&in, 0, sizeof(in));
+	in.kind = r->route == 1 ? TQ_ANNOUNCE : TQ_SCRAPE;
+	token_of(url, r->route == 1 ? ANNOUNCE_PREFIX : SCRAPE_PREFIX, &in.token,
+			&in.token_len);
+	in.q = r->parse_rc == 0 ? &r->q : NULL;
+	in.parse_error = r->why;
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	in.peer = ci ? ci->client_addr : NULL;
+	body = tracker_handle(w, &in, &len);
+	/* refusals are HTTP 200 too: clients read failure reason only then */
+	return send_body(con, MHD_HTTP_OK, body, len, "text/plain");
+}
+
+int http_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+		int *is_v6)
+{
+	memset(ss, 0, sizeof(*ss));
+	if(strchr(addr, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*is_v6 = 1;
+		return inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1 ? 0 : -1;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	*is_v6 = 0;
+	return inet_pton(AF_INET, addr, &s4->sin_addr) == 1 ? 0 : -1;
+}
+
+int http_public_start(struct tracker *t)
+{
+	const struct tracker_config *c = &t->cfg;
+	struct sockaddr_storage ss;
+	int i, v6;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_INTERNAL_POLLING_THREAD
+					 | MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
+
+	if(http_sockaddr(c->listen_address, c->listen_port, &ss, &v6)) {
+		LOG_E("listen.address %s: not an IP address", c->listen_address);
+		return -1;
+	}
+	/* "::" serves IPv4 too (v4-mapped), any other v6 address only v6 */
+	if(v6)
+		flags |= strcmp(c->listen_address, "::") == 0 ? MHD_USE_DUAL_STACK
+													  : MHD_USE_IPv6;
+	for(i = 0; i < t->n_workers; i++) {
+		struct worker *w = &t->workers[i];
+
+		w->mhd = MHD_start_daemon(flags, c->listen_port, NULL, NULL, access_cb,
+				w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				MHD_OPTION_URI_LOG_CALLBACK, uri_cb, w,
+				MHD_OPTION_NOTIFY_COMPLETED, completed_cb, w,
+				MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)(c->connection_limit / t->n_workers + 1),
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+				/* libmicrohttpd zeroes the pool per request: keep it
+				 * small (an announce with a 4 KiB token still fits) */
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)12288,
+				MHD_OPTION_END);
+		if(!w->mhd) {
+			LOG_E("cannot listen on %s port %u (worker %d)", c->listen_address,
+					c->listen_port, i);
+			return -1;
+		}
+	}
+	LOG_I("announce listener on %s port %u, %d worker(s)", c->listen_address,
+			c->listen_port, t->n_workers);
+	return 0;
+}
+
+void http_public_stop(struct tracker *t)
+{
+	int i;
+
+	for(i = 0; i < t->n_workers; i++) {
+		if(t->workers[i].mhd)
+			MHD_stop_daemon(t->workers[i].mhd);
+		t->workers[i].mhd = NULL;
+	}
+}

@@ -1,7 +1,7 @@
 # p2pcd top-level build. Project C code uses mk/common.mk; the Kamailio
 # module uses the Kamailio source tree's own build files.
 #
-#   make            build the library and the Kamailio module
+#   make            build the library, the module, the tracker and the CLI
 #   make deps       install every Debian package needed (root)
 #   make test       install deps, build, run the whole suite (tests/run.sh)
 #   make lab        install deps, build, start the lab (scripts/lab.sh)
@@ -12,9 +12,10 @@
 TOP := $(CURDIR)
 export TOP
 
-.PHONY: all deps lib module test check lab lab-stop fuzz-long format clean
+.PHONY: all deps lib module tracker client test check lab lab-stop fuzz-long \
+	format clean
 
-all: lib module
+all: lib module tracker client
 
 deps:
 	./scripts/install-deps.sh
@@ -24,6 +25,12 @@ lib:
 
 module:
 	$(MAKE) -C modules/p2pcd
+
+tracker: lib
+	$(MAKE) -C tracker
+
+client: lib
+	$(MAKE) -C client
 
 # The suites build what they need; `check` runs them without installing.
 test: deps
@@ -39,7 +46,9 @@ lab-stop:
 	./scripts/lab.sh stop
 
 fuzz-long:
-	$(MAKE) -C tests/fuzz long
+	for d in tests/fuzz tests/fuzz/tracker tests/fuzz/drm; do \
+		$(MAKE) -C $$d run FUZZ_SECONDS=600 || exit 1; \
+	done
 
 format:
 	find lib tracker client tests/unit tests/fuzz modules/p2pcd \

@@ -20,7 +20,7 @@ as_pg() { runuser -u postgres -- "$@"; }
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 22000)) # below the ephemeral range
 		if ! ss -Htln "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0

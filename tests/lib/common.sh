@@ -39,7 +39,7 @@ expect_eq() { # expect_eq WHAT GOT WANT
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % 22000)) # below the ephemeral range
 		if ! ss -Htuln "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0

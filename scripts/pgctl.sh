@@ -38,6 +38,12 @@ case "$cmd" in
 start)
 	port=${3:-}
 	mkdir -p "$dir"
+	# Parent dirs must be traversable by postgres (mktemp makes 0700).
+	d=$dir
+	while [ "$d" != / ]; do
+		d=$(dirname "$d")
+		as_pg test -x "$d" || chmod o+x "$d"
+	done
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		mkdir -p "$dir/data" "$dir/sock"
 		chown postgres:postgres "$dir" "$dir/data" "$dir/sock"
@@ -49,12 +55,6 @@ start)
 	[ -n "$port" ] || port=$(cat "$dir/port" 2>/dev/null || free_port)
 	echo "$port" >"$dir/port"
 	chown postgres:postgres "$dir/port"
-	# Parent dirs must be traversable by postgres (mktemp makes 0700).
-	d=$dir
-	while [ "$d" != / ]; do
-		d=$(dirname "$d")
-		as_pg test -x "$d" || chmod o+x "$d"
-	done
 	if ! as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 30 \
 		-o "-c listen_addresses=127.0.0.1 -p $port -k $dir/sock -c fsync=${PG_FSYNC:-on} -c max_connections=${PG_MAX_CONN:-200}" \
 		start >/dev/null; then

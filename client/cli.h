@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "p2pcd/atomic_file.h"
 
@@ -21,6 +22,9 @@ struct cli_cmd
 	const char *summary; /* one line for `p2pcd --help` */
 	int (*run)(int argc, char **argv);
 };
+
+/* where cli_err writes; NULL (the default) is stderr */
+extern FILE *cli_err_out;
 
 /* "p2pcd CMD: message" on stderr (printf style) */
 void cli_err(const char *cmd, const char *fmt, ...)
@@ -41,6 +45,10 @@ const char *cli_hex(const uint8_t *p, size_t len);
 int cli_out_open(struct p2pcd_afile *f, const char *path, unsigned mode);
 int cli_out_commit(struct p2pcd_afile *f);
 void cli_out_abort(struct p2pcd_afile *f);
+
+/* a license token from the command line or a file (malloc'ed, trimmed);
+ * NULL with a message */
+char *cli_read_token(const char *cmd, const char *tok, const char *file);
 
 /* 1 if path names an existing file (or anything) */
 int cli_exists(const char *path);

@@ -1,8 +1,10 @@
-/* Helpers shared by the p2pcd commands: messages, hex, output files. */
+/* Helpers shared by the p2pcd commands: messages, hex, output files,
+ * tokens. */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,15 +12,18 @@
 #include "p2pcd/keyfile.h"
 #include "cli.h"
 
+FILE *cli_err_out;
+
 void cli_err(const char *cmd, const char *fmt, ...)
 {
+	FILE *f = cli_err_out ? cli_err_out : stderr;
 	va_list ap;
 
-	fprintf(stderr, "p2pcd %s: ", cmd);
+	fprintf(f, "p2pcd %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -119,4 +124,31 @@ void cli_out_abort(struct p2pcd_afile *f)
 {
 	untrack(f->tmp);
 	p2pcd_afile_abort(f);
+}
+
+char *cli_read_token(const char *cmd, const char *tok, const char *file)
+{
+	char buf[8200], *p;
+	size_t n;
+	FILE *f;
+
+	if(tok)
+		return strdup(tok);
+	f = fopen(file, "re");
+	if(!f) {
+		cli_err(cmd, "cannot open token file %s", file);
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for(p = buf; *p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'; p++)
+		;
+	n = strcspn(p, " \r\n\t");
+	p[n] = '\0';
+	if(!*p) {
+		cli_err(cmd, "token file %s is empty", file);
+		return NULL;
+	}
+	return strdup(p);
 }

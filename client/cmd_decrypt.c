@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "ffmpeg.h"
 #include "keystore.h"
+#include "license.h"
 #include "mp4.h"
 
 static const char HELP[] =
@@ -41,6 +42,10 @@ static const char HELP[] =
 		"  --key-file FILE   the key file\n"
 		"  --kid HEX         expect this KID (default: the key file's kid=)\n"
 		"  --keystore FILE   the keystore (default: see p2pcd keys --help)\n"
+		"  --license-url URL, --token-file FILE (or --token TOKEN)\n"
+		"                    when the keystore has no valid key for IN,\n"
+		"                    fetch the license first (p2pcd license)\n"
+		"  --cacert FILE     trust this CA for the license service\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 done, 1 failed (nothing written at OUT), 2 usage.\n";
@@ -48,13 +53,19 @@ static const char HELP[] =
 struct opts
 {
 	const char *in, *out, *key_file, *kid_hex, *keystore;
+	const char *lic_url, *token, *token_file, *cacert;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {{"key-file", required_argument, 0, 'f'},
-			{"kid", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'},
-			{0, 0, 0, 0}};
+			{"kid", required_argument, 0, 'k'},
+			{"keystore", required_argument, 0, 's'},
+			{"license-url", required_argument, 0, 'u'},
+			{"token", required_argument, 0, 't'},
+			{"token-file", required_argument, 0, 'T'},
+			{"cacert", required_argument, 0, 'c'},
+			{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -69,6 +80,18 @@ static int parse(int argc, char **argv, struct opts *o)
 			case 's':
 				o->keystore = optarg;
 				break;
+			case 'u':
+				o->lic_url = optarg;
+				break;
+			case 't':
+				o->token = optarg;
+				break;
+			case 'T':
+				o->token_file = optarg;
+				break;
+			case 'c':
+				o->cacert = optarg;
+				break;
 			case 'h':
 				fputs(HELP, stdout);
 				return -1;
@@ -78,6 +101,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if(argc - optind != 2)
 		return cli_usage("decrypt", "needs IN and OUT");
+	if(!o->lic_url != (!o->token && !o->token_file)
+			|| (o->token && o->token_file))
+		return cli_usage("decrypt",
+				"--license-url goes with one of --token-file, --token");
 	o->in = argv[optind];
 	o->out = argv[optind + 1];
 	return 0;
@@ -134,6 +161,11 @@ static int decrypt_cenc(
 				o->in);
 		return -1;
 	}
+	if(!kid)
+		cli_err("decrypt",
+				"warning: the key file has no kid=, so nothing checks that "
+				"the key is %s's (KID %s); a wrong key gives garbage",
+				o->in, cli_hex(file_kid, 16));
 	if(kid && memcmp(kid, file_kid, 16)) {
 		cli_err("decrypt",
 				"%s has KID %s but the key is for another KID: use the key "
@@ -190,11 +222,39 @@ static int file_kid(const struct opts *o, int in, int is_cont, uint8_t kid[16])
 	return 0;
 }
 
+/* the license for kid into the keystore. 0, or -1 (printed) */
+static int fetch_license(
+		const struct opts *o, const char *ks, const uint8_t kid[16])
+{
+	struct lic_token t;
+	char *tok = cli_read_token("decrypt", o->token, o->token_file);
+	size_t i;
+	int rc = -1, granted = 0;
+
+	if(!tok)
+		return -1;
+	if(lic_token_parse("decrypt", tok, &t) == 0) {
+		for(i = 0; i < t.n_kids; i++)
+			granted |= !memcmp(t.kids[i], kid, 16);
+		if(!granted)
+			cli_err("decrypt",
+					"the license token does not name %s's KID %s: use the "
+					"token of this content's grant",
+					o->in, cli_hex(kid, 16));
+		else
+			rc = lic_fetch("decrypt", o->lic_url, tok, &t, o->cacert, ks, NULL);
+	}
+	sodium_memzero(tok, strlen(tok));
+	free(tok);
+	return rc;
+}
+
 /* the key of IN's KID from the keystore. 0, or -1 (printed) */
 static int keystore_key(const struct opts *o, int in, int is_cont,
 		uint8_t key[32], size_t klen, uint8_t kid[16])
 {
 	const char *path = o->keystore ? o->keystore : ks_path();
+	enum ks_result r;
 	int64_t expires = 0;
 	size_t got = 0;
 	char when[64];
@@ -207,7 +267,13 @@ static int keystore_key(const struct opts *o, int in, int is_cont,
 	}
 	if(file_kid(o, in, is_cont, kid) < 0)
 		return -1;
-	switch(ks_get("decrypt", path, kid, key, &got, &expires)) {
+	r = ks_get("decrypt", path, kid, key, &got, &expires);
+	if((r == KS_MISSING || r == KS_EXPIRED) && o->lic_url) {
+		if(fetch_license(o, path, kid) < 0)
+			return -1;
+		r = ks_get("decrypt", path, kid, key, &got, &expires);
+	}
+	switch(r) {
 		case KS_FOUND:
 			if(got != klen) {
 				cli_err("decrypt",
@@ -284,7 +350,8 @@ int cmd_decrypt(int argc, char **argv)
 				is_cont ? "a container" : "a cenc MP4", klen);
 		goto out;
 	} else if(!have_kid
-			  && p2pcd_keyfile_get(o.key_file, "kid", kid, 16, err, sizeof(err))
+			  && p2pcd_keyfile_get_named(
+						 o.key_file, "kid", kid, 16, err, sizeof(err))
 						 == 0)
 		have_kid = 1;
 	if(is_cont)

@@ -354,7 +354,7 @@ int cmd_encrypt(int argc, char **argv)
 			return 1;
 		}
 		if(!have_kid
-				&& p2pcd_keyfile_get(
+				&& p2pcd_keyfile_get_named(
 						   o.key_file, "kid", kid, 16, err, sizeof(err))
 						   == 0)
 			have_kid = 1;

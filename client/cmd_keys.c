@@ -12,7 +12,7 @@
 #include "keystore.h"
 
 static const char HELP[] =
-		"usage: p2pcd keys add --key-file FILE [--expires DURATION]\n"
+		"usage: p2pcd keys add --key-file FILE [--kid HEX] [--expires DUR]\n"
 		"       p2pcd keys list\n"
 		"       p2pcd keys rm KID\n"
 		"\n"
@@ -24,6 +24,7 @@ static const char HELP[] =
 		"\n"
 		"options:\n"
 		"  --key-file FILE      a key file with kid= and key= lines\n"
+		"  --kid HEX            the KID, for a key file without kid=\n"
 		"  --expires DURATION   e.g. 3600, 90m, 24h, 7d, PT24H, P1DT12H\n"
 		"                       (default: never)\n"
 		"  --keystore FILE      the keystore file\n"
@@ -35,10 +36,12 @@ static const char HELP[] =
 int cmd_keys(int argc, char **argv)
 {
 	static const struct option lo[] = {{"key-file", required_argument, 0, 'f'},
+			{"kid", required_argument, 0, 'k'},
 			{"expires", required_argument, 0, 'e'},
 			{"keystore", required_argument, 0, 's'},
 			{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-	const char *key_file = NULL, *expires = NULL, *path = NULL, *verb;
+	const char *key_file = NULL, *expires = NULL, *path = NULL, *verb,
+			   *kid_hex = NULL;
 	uint8_t kid[16], key[32];
 	size_t klen = 32;
 	int64_t dur, until = 0;
@@ -52,6 +55,9 @@ int cmd_keys(int argc, char **argv)
 				break;
 			case 'e':
 				expires = optarg;
+				break;
+			case 'k':
+				kid_hex = optarg;
 				break;
 			case 's':
 				path = optarg;
@@ -95,8 +101,12 @@ int cmd_keys(int argc, char **argv)
 			return cli_usage("keys", "bad --expires '%s'", expires);
 		until = (int64_t)time(NULL) + dur;
 	}
-	if(p2pcd_keyfile_get(key_file, "kid", kid, 16, err, sizeof(err))) {
-		cli_err("keys", "%s", err);
+	if(kid_hex) {
+		if(cli_parse_kid(kid_hex, kid))
+			return cli_usage("keys", "--kid must be 32 hex digits");
+	} else if(p2pcd_keyfile_get_named(
+					  key_file, "kid", kid, 16, err, sizeof(err))) {
+		cli_err("keys", "%s: give the KID with --kid", err);
 		return 1;
 	}
 	if(p2pcd_keyfile_get(key_file, "key", key, 32, err, sizeof(err))) {

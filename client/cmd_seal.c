@@ -42,6 +42,9 @@ static const char UNSEAL_HELP[] =
 		"length; the key itself only goes to --key-out (mode 0600; '-'\n"
 		"prints key=HEX).\n"
 		"\n"
+		"SEALED '-' reads it from stdin; a SEALED that starts with '-' needs\n"
+		"'--' before it.\n"
+		"\n"
 		"Exit status: 0 done, 1 does not open / wrong KID, 2 usage error.\n";
 
 /* the content key of a key file, 16 or 32 bytes */
@@ -103,7 +106,8 @@ int cmd_seal(int argc, char **argv)
 		return 1;
 	}
 	if(!kid_hex
-			&& p2pcd_keyfile_get(key_file, "kid", kid, 16, err, sizeof(err))) {
+			&& p2pcd_keyfile_get_named(
+					key_file, "kid", kid, 16, err, sizeof(err))) {
 		cli_err("seal", "%s: give the KID with --kid", err);
 		return 1;
 	}
@@ -132,7 +136,8 @@ int cmd_unseal(int argc, char **argv)
 			sealed[P2PCD_SEALED_KEY_MAX + 1];
 	struct p2pcd_keyfile_item it[2] = {{"kid", got_kid, 16}, {"key", key, 0}};
 	enum p2pcd_seal_err se;
-	char err[512];
+	char err[512], line[512];
+	const char *sealed_arg;
 	size_t slen, klen;
 	int c, rc = 1;
 
@@ -158,8 +163,17 @@ int cmd_unseal(int argc, char **argv)
 		return cli_usage("unseal", "needs --secret FILE and SEALED");
 	if(kid_hex && cli_parse_kid(kid_hex, kid))
 		return cli_usage("unseal", "--kid must be 32 hex digits");
-	if(p2pcd_b64url_decode(argv[optind], strlen(argv[optind]), sealed,
-			   sizeof(sealed), &slen)) {
+	sealed_arg = argv[optind];
+	if(!strcmp(sealed_arg, "-")) {
+		if(!fgets(line, sizeof(line), stdin)) {
+			cli_err("unseal", "no sealed key on stdin");
+			return 1;
+		}
+		line[strcspn(line, " \r\n")] = '\0';
+		sealed_arg = line;
+	}
+	if(p2pcd_b64url_decode(
+			   sealed_arg, strlen(sealed_arg), sealed, sizeof(sealed), &slen)) {
 		cli_err("unseal", "SEALED is not base64url");
 		return 1;
 	}
@@ -168,7 +182,9 @@ int cmd_unseal(int argc, char **argv)
 		return 1;
 	}
 	if(p2pcd_seal_public_of(sk, pk)
-			|| (p2pcd_keyfile_get(sec, "public", pk2, 32, err, sizeof(err)) == 0
+			|| (p2pcd_keyfile_get_named(
+						sec, "public", pk2, 32, err, sizeof(err))
+							== 0
 					&& memcmp(pk, pk2, 32))) {
 		cli_err("unseal", "%s: public= does not match secret=", sec);
 		goto out;

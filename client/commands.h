@@ -8,5 +8,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_seal(int argc, char **argv);
 int cmd_unseal(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_license(int argc, char **argv);
+int cmd_play(int argc, char **argv);
 
 #endif

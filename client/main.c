@@ -25,6 +25,9 @@ static const struct cli_cmd commands[] = {
 		{"unseal", "open a sealed content key (license service side)",
 				cmd_unseal},
 		{"keys", "the local license keystore: add, list, rm", cmd_keys},
+		{"license", "fetch a license's keys into the keystore", cmd_license},
+		{"play", "play content: license, then ffplay/ffmpeg or decrypt",
+				cmd_play},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

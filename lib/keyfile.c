@@ -110,9 +110,10 @@ static void trim(const char **p, size_t *len)
 		(*len)--;
 }
 
-/* the value for name in text: 1 named, 2 the one bare value, 0 none */
+/* the value for name in text: 1 named, 2 the one bare value (if
+ * allowed), 0 none */
 static int find_value(const char *text, size_t tlen, const char *name,
-		const char **val, size_t *vlen)
+		int bare_ok, const char **val, size_t *vlen)
 {
 	const char *line = text, *end = text + tlen, *nl, *eq, *p, *bare = NULL;
 	size_t len, bare_len = 0, values = 0;
@@ -141,7 +142,7 @@ static int find_value(const char *text, size_t tlen, const char *name,
 		bare = p;
 		bare_len = len;
 	}
-	if(bare && values == 1) {
+	if(bare_ok && bare && values == 1) {
 		*val = bare;
 		*vlen = bare_len;
 		return 2;
@@ -149,7 +150,7 @@ static int find_value(const char *text, size_t tlen, const char *name,
 	return 0;
 }
 
-int p2pcd_keyfile_get(const char *path, const char *name, uint8_t *out,
+static int get(const char *path, const char *name, int bare_ok, uint8_t *out,
 		size_t len, char *err, size_t err_size)
 {
 	char buf[P2PCD_KEYFILE_MAX + 1];
@@ -181,7 +182,7 @@ int p2pcd_keyfile_get(const char *path, const char *name, uint8_t *out,
 				path);
 		goto out;
 	}
-	if(!find_value(buf, n, name, &val, &vlen)) {
+	if(!find_value(buf, n, name, bare_ok, &val, &vlen)) {
 		snprintf(err, err_size, "key file %s has no '%s=' line", path, name);
 		goto out;
 	}
@@ -196,6 +197,18 @@ out:
 	sodium_memzero(buf, sizeof(buf));
 	fclose(f);
 	return rc;
+}
+
+int p2pcd_keyfile_get(const char *path, const char *name, uint8_t *out,
+		size_t len, char *err, size_t err_size)
+{
+	return get(path, name, 1, out, len, err, err_size);
+}
+
+int p2pcd_keyfile_get_named(const char *path, const char *name, uint8_t *out,
+		size_t len, char *err, size_t err_size)
+{
+	return get(path, name, 0, out, len, err, err_size);
 }
 
 int p2pcd_keyfile_format(int fd, const char *comment,

@@ -10,6 +10,7 @@
 
 #include "accounting.h"
 #include "p2pcd/bencode.h"
+#include "reports.h"
 
 /* a single report above this is not believed (and keeps BIGINT happy) */
 #define MAX_DELTA (1ull << 42)
@@ -119,6 +120,29 @@ static struct swarm *admit(struct worker *w, const struct request_in *in,
 	}
 }
 
+/* DESIGN 7.1: more bytes since the previous announce than the rate
+ * bound allows is reported and kept out of the buyer's totals */
+static void check_plausible(const struct tracker *t, struct swarm *sw,
+		uint32_t subject, struct swarm_delta *d)
+{
+	uint64_t allow;
+	struct report r;
+
+	if(d->is_new || t->cfg.report_max_rate <= 0)
+		return;
+	allow = (uint64_t)t->cfg.report_max_rate * (d->elapsed ? d->elapsed : 1)
+			+ (uint64_t)t->cfg.report_slack;
+	if(d->up <= allow && d->down <= allow)
+		return;
+	r.subject = subject;
+	r.sw = sw;
+	r.up = d->up;
+	r.down = d->down;
+	r.seconds = d->elapsed;
+	reports_add(&r);
+	d->up = d->down = 0;
+}
+
 static uint32_t next_rand(struct worker *w)
 {
 	/* xorshift64*: peer selection needs spread, not secrecy */
@@ -208,6 +232,7 @@ static uint8_t *do_announce(
 	a.up = q->uploaded;
 	a.down = q->downloaded;
 	a.subject = cl.subject;
+	a.now = (uint32_t)now;
 	want = q->numwant < 0 ? t->cfg.numwant_default : q->numwant;
 	if(want > t->cfg.numwant_max)
 		want = t->cfg.numwant_max;
@@ -232,6 +257,7 @@ static uint8_t *do_announce(
 	p.leechers = sw->peers.leechers;
 	pthread_mutex_unlock(&sw->mu);
 
+	check_plausible(t, sw, cl.subject, &d);
 	if(d.up > MAX_DELTA)
 		d.up = MAX_DELTA;
 	if(d.down > MAX_DELTA)

@@ -30,11 +30,14 @@ void config_defaults(struct tracker_config *c)
 	c->numwant_default = 50;
 	c->numwant_max = 200;
 	c->retry_in_minutes = 5;
+	c->report_max_rate = 125000000; /* 1 Gbit/s */
+	c->report_slack = 16 << 20;
 	c->db_enabled = true;
 	c->db_flush_interval = 10;
 	c->db_register_interval = 10;
 	c->db_reconnect_interval = 2;
 	c->log_level = LOG_INFO;
+	license_config_defaults(&c->lic);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -212,6 +215,10 @@ static int load_all(
 			cf, "announce.numwant_max", &c->numwant_max, 0, 1000, err, en);
 	rc |= get_int(cf, "announce.retry_in_minutes", &c->retry_in_minutes, 1,
 			1440, err, en);
+	rc |= get_int(cf, "reports.max_rate", &c->report_max_rate, 0, 0x7fffffff,
+			err, en);
+	rc |= get_int(
+			cf, "reports.slack", &c->report_slack, 0, 0x7fffffff, err, en);
 	rc |= get_bool(cf, "database.enabled", &c->db_enabled);
 	rc |= get_str(cf, "database.conninfo", c->db_conninfo,
 			sizeof(c->db_conninfo), err, en);
@@ -247,6 +254,12 @@ static int load_all(
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 		c->threads = n > 0 ? (int)n : 1;
+	}
+	if(license_config_load(cf, &c->lic, err, en))
+		return -1;
+	if(c->lic.enabled && !c->db_enabled) {
+		errf(err, en, "license.enabled needs database.enabled");
+		return -1;
 	}
 	return 0;
 }

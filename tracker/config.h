@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "license_config.h"
 #include "p2pcd/jws.h"
 
 /* peer expiry is a 16-bit tick count (swarm.h) */
@@ -46,11 +47,17 @@ struct tracker_config
 	int numwant_max;
 	int retry_in_minutes; /* BEP 31 hint for temporary refusals */
 
+	/* DESIGN 7.1: bytes/s a peer may claim between announces, 0 = off */
+	int report_max_rate;
+	int report_slack; /* bytes allowed on top */
+
 	bool db_enabled;		/* false: no database, the catalog stays empty */
 	char db_conninfo[1024]; /* empty: libpq defaults and PG* variables */
 	int db_flush_interval;
 	int db_register_interval;
 	int db_reconnect_interval;
+
+	struct license_config lic; /* the license service role */
 
 	bool log_syslog;
 	int log_level; /* LOG_ERR..LOG_DEBUG */

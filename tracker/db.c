@@ -12,6 +12,7 @@
 
 #include "accounting.h"
 #include "log.h"
+#include "reports.h"
 #include "p2pcd/infohash.h"
 #include "sbuf.h"
 
@@ -143,16 +144,32 @@ static int register_tracker(struct tracker *t, PGconn *conn)
 	return 0;
 }
 
+/* completions counted before (this or an earlier run): scrape's
+ * "downloaded" goes on from the database's count, and only what happened
+ * since is flushed as a delta */
+static void adopt_completed(struct swarm *sw, uint64_t in_db)
+{
+	pthread_mutex_lock(&sw->mu);
+	if(in_db > sw->completed_flushed) {
+		sw->completed += in_db - sw->completed_flushed;
+		sw->completed_flushed = in_db;
+	}
+	pthread_mutex_unlock(&sw->mu);
+}
+
 static int load_catalog(struct tracker *t, PGconn *conn)
 {
 	const char *p[1] = {t->cfg.tracker_id};
 	PGresult *r;
 	int i, n;
 	unsigned retired;
+	struct swarm *sw;
 
 	if(run(conn,
-			   "SELECT encode(info_hash, 'hex'), state, doi FROM "
-			   "content WHERE tracker_id = $1",
+			   "SELECT encode(c.info_hash, 'hex'), c.state, c.doi, "
+			   "coalesce(ss.completed, 0) FROM content c LEFT JOIN "
+			   "swarm_stats ss ON ss.tracker_id = c.tracker_id AND "
+			   "ss.info_hash = c.info_hash WHERE c.tracker_id = $1",
 			   1, p, &r))
 		return -1;
 	cat_gen++;
@@ -163,9 +180,13 @@ static int load_catalog(struct tracker *t, PGconn *conn)
 
 		if(p2pcd_infohash_from_hex(hex, strlen(hex), ih))
 			continue;
-		if(!catalog_set(&t->cat, ih, swarm_state_parse(PQgetvalue(r, i, 1)),
-				   PQgetvalue(r, i, 2), cat_gen))
+		sw = catalog_set(&t->cat, ih, swarm_state_parse(PQgetvalue(r, i, 1)),
+				PQgetvalue(r, i, 2), cat_gen);
+		if(!sw) {
 			LOG_E("catalog: out of memory");
+			continue;
+		}
+		adopt_completed(sw, strtoull(PQgetvalue(r, i, 3), NULL, 10));
 	}
 	PQclear(r);
 	retired = catalog_retire_except(&t->cat, cat_gen);
@@ -373,11 +394,77 @@ static int flush_transfers(PGconn *conn)
 	return rc ? -1 : 0;
 }
 
+static int flush_reports(struct tracker *t, PGconn *conn)
+{
+	struct report *r;
+	size_t i, n = reports_take(&r);
+	struct sbuf h, s, u, d, e;
+	char rate[24];
+	const char *p[7];
+	int rc;
+
+	if(!n) {
+		free(r);
+		return 0;
+	}
+	sbuf_init(&h);
+	sbuf_init(&s);
+	sbuf_init(&u);
+	sbuf_init(&d);
+	sbuf_init(&e);
+	for(i = 0; i < n; i++) {
+		char hex[41];
+		const char *sep = i ? "," : "{";
+
+		p2pcd_infohash_hex(r[i].sw->ih, hex);
+		sbuf_puts(&h, sep);
+		sbuf_puts(&h, hex);
+		sbuf_puts(&s, sep);
+		sbuf_array_elem(&s, acct_subject_name(r[i].subject));
+		sbuf_printf(&u, "%s%llu", sep, (unsigned long long)r[i].up);
+		sbuf_printf(&d, "%s%llu", sep, (unsigned long long)r[i].down);
+		sbuf_printf(&e, "%s%u", sep, r[i].seconds);
+	}
+	sbuf_puts(&h, "}");
+	sbuf_puts(&s, "}");
+	sbuf_puts(&u, "}");
+	sbuf_puts(&d, "}");
+	sbuf_puts(&e, "}");
+	snprintf(rate, sizeof(rate), "%d", t->cfg.report_max_rate);
+	p[0] = t->cfg.tracker_id;
+	p[1] = h.p;
+	p[2] = s.p;
+	p[3] = u.p;
+	p[4] = d.p;
+	p[5] = e.p;
+	p[6] = rate;
+	rc = h.oom || s.oom || u.oom || d.oom || e.oom
+		 || run(conn,
+				 "INSERT INTO peer_reports (kind, info_hash, offender, "
+				 "tracker_id, evidence) SELECT 'inconsistent', "
+				 "decode(u.h, 'hex'), u.s, $1, jsonb_build_object("
+				 "'uploaded', u.u, 'downloaded', u.d, 'seconds', u.e, "
+				 "'max_rate', $7::bigint) FROM unnest($2::text[], "
+				 "$3::text[], $4::numeric[], $5::numeric[], $6::int[]) "
+				 "AS u(h, s, u, d, e)",
+				 7, p, NULL);
+	if(rc)
+		reports_putback(r, n);
+	free(r);
+	sbuf_free(&h);
+	sbuf_free(&s);
+	sbuf_free(&u);
+	sbuf_free(&d);
+	sbuf_free(&e);
+	return rc ? -1 : 0;
+}
+
 static int flush_all(struct tracker *t, PGconn *conn)
 {
 	int rc = flush_stats(t, conn);
 
 	rc |= flush_transfers(conn);
+	rc |= flush_reports(t, conn);
 	if(rc)
 		atomic_fetch_add(&t->flushes_failed, 1);
 	else

@@ -6,22 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "announce.h"
+#include "license.h"
 #include "log.h"
 
 #define ANNOUNCE_PREFIX "/announce"
 #define SCRAPE_PREFIX "/scrape"
+#define LICENSE_PATH "/license"
 
 /* per request, made from the raw URI before libmicrohttpd unescapes it */
 struct req
 {
-	int route; /* 0 unknown, 1 announce, 2 scrape */
+	int route; /* 0 unknown, 1 announce, 2 scrape, 3 license */
 	int calls;
 	int parse_rc;
 	const char *why;
 	struct tq q;
+	unsigned lic_err; /* 405 or 413 found while reading a license request */
+	struct license_job job;
 };
 
 static int prefix_route(const char *path, size_t len, const char *prefix)
@@ -35,35 +37,58 @@ static int prefix_route(const char *path, size_t len, const char *prefix)
 
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
 {
+	struct worker *w = cls;
 	struct req *r = malloc(sizeof(*r));
 	const char *qm;
 	size_t plen;
 
-	(void)cls;
 	(void)con;
 	if(!r)
 		return NULL;
 	r->calls = 0;
 	r->route = 0;
+	r->lic_err = 0;
+	memset(&r->job, 0, sizeof(r->job));
 	qm = strchr(uri, '?');
 	plen = qm ? (size_t)(qm - uri) : strlen(uri);
 	if(prefix_route(uri, plen, ANNOUNCE_PREFIX))
 		r->route = 1;
 	else if(prefix_route(uri, plen, SCRAPE_PREFIX))
 		r->route = 2;
+	else if(w->t->cfg.lic.enabled && plen == strlen(LICENSE_PATH)
+			&& memcmp(uri, LICENSE_PATH, plen) == 0) {
+		r->route = 3;
+		return r;
+	}
 	if(r->route)
 		r->parse_rc = tq_parse(qm ? qm + 1 : "", qm ? strlen(qm + 1) : 0,
 				r->route == 1 ? TQ_ANNOUNCE : TQ_SCRAPE, &r->q, &r->why);
 	return r;
 }
 
-static void completed_cb(void *cls, struct MHD_Connection *con, void **req_cls,
-		enum MHD_RequestTerminationCode toe)
+/* the query is parsed raw in uri_cb; unescaping it again is wasted work
+ * (and a base64url token in the path has nothing to unescape) */
+static size_t unescape_none(void *cls, struct MHD_Connection *con, char *s)
 {
 	(void)cls;
 	(void)con;
+	return strlen(s);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *con, void **req_cls,
+		enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *req_cls;
+
+	(void)cls;
+	(void)con;
 	(void)toe;
-	free(*req_cls);
+	if(r) {
+		free(r->job.auth);
+		free(r->job.body);
+		free(r->job.resp);
+	}
+	free(r);
 	*req_cls = NULL;
 }
 
@@ -81,9 +106,30 @@ static enum MHD_Result send_body(struct MHD_Connection *con, unsigned status,
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if(strcmp(ctype, "application/json") == 0) {
+		/* license answers: keys must not be cached anywhere */
+		MHD_add_response_header(
+				resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		if(status == MHD_HTTP_UNAUTHORIZED)
+			MHD_add_response_header(
+					resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+		if(status == MHD_HTTP_METHOD_NOT_ALLOWED)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+	}
 	ret = MHD_queue_response(con, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* the worker's answer; the body goes to libmicrohttpd */
+static enum MHD_Result send_lic_answer(
+		struct MHD_Connection *con, struct license_job *j)
+{
+	uint8_t *b = (uint8_t *)j->resp;
+
+	j->resp = NULL;
+	license_count(j->status);
+	return send_body(con, j->status, b, j->resp_len, "application/json");
 }
 
 static enum MHD_Result send_text(
@@ -111,6 +157,87 @@ static void token_of(
 	*len = strlen(p);
 }
 
+/* the JSON error answer of status (405, 413) */
+static enum MHD_Result send_lic_error(
+		struct MHD_Connection *con, struct req *r, unsigned status)
+{
+	struct license_job *j = &r->job;
+
+	if(status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		license_error(j, status, "method_not_allowed", "use POST");
+	else
+		license_error(j, status, "too_large", "the request body is too large");
+	return send_lic_answer(con, j);
+}
+
+static void peer_of(struct MHD_Connection *con, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if(sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+				(socklen_t)size);
+	else if(sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+				(socklen_t)size);
+}
+
+/*
+ * POST /license: collect the body (at most license.max_body bytes), then
+ * suspend the connection and hand it to a license worker, which resumes
+ * it with the answer: this announce thread never waits for the database.
+ */
+static enum MHD_Result license_access(struct worker *w, struct req *r,
+		struct MHD_Connection *con, const char *method, const char *upload_data,
+		size_t *upload_data_size)
+{
+	struct license_job *j = &r->job;
+	size_t max = (size_t)w->t->cfg.lic.max_body, n = *upload_data_size;
+	const char *v;
+
+	if(r->calls++ == 0) {
+		if(strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			r->lic_err = MHD_HTTP_METHOD_NOT_ALLOWED;
+		v = MHD_lookup_connection_value(
+				con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* refused before the body is sent (or read) at all */
+		if(!r->lic_err && v && strtoull(v, NULL, 10) > max)
+			return send_lic_error(con, r, MHD_HTTP_CONTENT_TOO_LARGE);
+		return MHD_YES;
+	}
+	if(n) {
+		*upload_data_size = 0;
+		if(r->lic_err)
+			return MHD_YES;
+		if(j->body_len + n > max) {
+			r->lic_err = MHD_HTTP_CONTENT_TOO_LARGE;
+			return MHD_YES;
+		}
+		if(!j->body && !(j->body = malloc(max)))
+			return MHD_NO;
+		memcpy(j->body + j->body_len, upload_data, n);
+		j->body_len += n;
+		return MHD_YES;
+	}
+	if(j->resp) /* resumed by the worker */
+		return send_lic_answer(con, j);
+	if(r->lic_err)
+		return send_lic_error(con, r, r->lic_err);
+	v = MHD_lookup_connection_value(
+			con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if(v && strlen(v) <= P2PCD_JWS_MAX_LEN + 32 && !(j->auth = strdup(v)))
+		return MHD_NO;
+	peer_of(con, j->peer, sizeof(j->peer));
+	j->con = con;
+	MHD_suspend_connection(con);
+	if(license_submit(j))
+		MHD_resume_connection(con);
+	return MHD_YES;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 		const char *url, const char *method, const char *version,
 		const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -123,9 +250,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 	size_t len;
 
 	(void)version;
-	(void)upload_data;
 	if(!r)
 		return MHD_NO;
+	if(r->route == 3)
+		return license_access(w, r, con, method, upload_data, upload_data_size);
 	/* queueing on the first call makes libmicrohttpd close the
 	 * connection after the reply: answer on the second */
 	if(r->calls++ == 0)
@@ -187,6 +315,8 @@ int http_public_start(struct tracker *t)
 		return -1;
 	}
 	/* "::" serves IPv4 too (v4-mapped), any other v6 address only v6 */
+	if(c->lic.enabled)
+		flags |= MHD_ALLOW_SUSPEND_RESUME;
 	if(v6)
 		flags |= strcmp(c->listen_address, "::") == 0 ? MHD_USE_DUAL_STACK
 													  : MHD_USE_IPv6;
@@ -198,6 +328,7 @@ int http_public_start(struct tracker *t)
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 				MHD_OPTION_URI_LOG_CALLBACK, uri_cb, w,
 				MHD_OPTION_NOTIFY_COMPLETED, completed_cb, w,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)(c->connection_limit / t->n_workers + 1),
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "http_admin.h"
 #include "http_public.h"
+#include "license.h"
 #include "log.h"
 #include "p2pcd/init.h"
 #include "tracker.h"
@@ -62,6 +63,13 @@ static void reload_keys(struct tracker *t)
 		LOG_E("reload: token keys not applied");
 	else
 		LOG_N("reload: token key v%u active", c.key_version);
+	if(t->cfg.lic.enabled && c.lic.enabled) {
+		if(license_set_keys(&c.lic))
+			LOG_E("reload: license token keys not applied");
+		else
+			LOG_N("reload: license token key %s:v%u active", c.lic.audience,
+					c.lic.key_version);
+	}
 	p2pcd_jws_keyring_wipe(&kr);
 	sodium_memzero(&c, sizeof(c));
 }
@@ -172,9 +180,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if(check) {
-		printf("%s: ok (tracker_id %s, listen %s:%u, admin %s)\n", path,
-				t.cfg.tracker_id, t.cfg.listen_address, t.cfg.listen_port,
-				t.cfg.admin_enabled ? "on" : "off");
+		printf("%s: ok (tracker_id %s, listen %s:%u, admin %s, license %s)\n",
+				path, t.cfg.tracker_id, t.cfg.listen_address, t.cfg.listen_port,
+				t.cfg.admin_enabled ? "on" : "off",
+				t.cfg.lic.enabled ? "on" : "off");
 		return 0;
 	}
 	t.config_path = path;
@@ -198,7 +207,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if(db_start(&t) || start_workers(&t) || http_admin_start(&t))
+	if(db_start(&t) || license_start(&t) || start_workers(&t)
+			|| http_admin_start(&t))
 		goto out;
 	LOG_N("p2pcd-tracker %s started", t.cfg.tracker_id);
 	run(&t);
@@ -206,6 +216,7 @@ int main(int argc, char **argv)
 out:
 	atomic_store(&t.stopping, 1);
 	http_admin_stop(&t);
+	license_stop(); /* resumes what it holds before the daemons stop */
 	http_public_stop(&t);
 	db_stop(&t);
 	for(i = 0; t.workers && i < t.n_workers; i++)

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include "accounting.h"
+#include "license.h"
+#include "reports.h"
 
 struct gauges
 {
@@ -98,8 +100,14 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 	metric(b, "p2pcd_tracker_expired_peers_total", "counter",
 			"Peers dropped after peer_timeout.",
 			atomic_load(&t->expired_peers));
+	metric(b, "p2pcd_tracker_inconsistent_reports_total", "counter",
+			"Peers flagged for implausible transfer reports.", reports_total());
+	metric(b, "p2pcd_tracker_inconsistent_reports_dropped_total", "counter",
+			"Reports dropped because the queue was full.", reports_dropped());
 	metric(b, "p2pcd_tracker_muted", "gauge", "1 if this tracker is muted.",
 			(unsigned long long)atomic_load(&t->cat.tracker_muted));
+	if(t->cfg.lic.enabled)
+		license_metrics(b);
 	metric(b, "p2pcd_tracker_uptime_seconds", "gauge", "Seconds since start.",
 			(unsigned long long)(now - t->started));
 }

@@ -129,6 +129,7 @@ int swarm_announce(struct swarm_peers *s, const struct swarm_announce *a,
 		d->down = delta(a->down, ac->down);
 		h = at(v, i);
 		d->was_leecher = !(h->key & 1);
+		d->elapsed = a->now - ac->last;
 		count(s, h->key, -1);
 		if(a->stopped) {
 			pvec_remove(v, i);
@@ -157,7 +158,7 @@ int swarm_announce(struct swarm_peers *s, const struct swarm_announce *a,
 	v->acct[i].up = a->up;
 	v->acct[i].down = a->down;
 	v->acct[i].subject = a->subject;
-	v->acct[i].pad = 0;
+	v->acct[i].last = a->now;
 	count(s, key, 1);
 	return 0;
 }

@@ -37,7 +37,7 @@ struct peer_acct
 {
 	uint64_t up, down; /* last reported totals */
 	uint32_t subject;  /* interned token subject */
-	uint32_t pad;
+	uint32_t last;	   /* unix time of the last announce (low 32 bits) */
 };
 
 struct pvec
@@ -66,6 +66,7 @@ struct swarm_announce
 	uint16_t exp; /* expiry tick */
 	uint64_t up, down;
 	uint32_t subject;
+	uint32_t now; /* unix time (low 32 bits) */
 };
 
 /* transfer since the peer's previous announce */
@@ -74,6 +75,7 @@ struct swarm_delta
 	uint64_t up, down;
 	bool is_new;
 	bool was_leecher; /* known peer that was not a seed before */
+	uint32_t elapsed; /* seconds since its previous announce (known peer) */
 };
 
 void swarm_init(struct swarm_peers *s);

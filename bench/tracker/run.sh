@@ -35,8 +35,8 @@ cp "$D/hex" "$D/whitelist"
 chmod 644 "$D/whitelist"
 
 TRK_ID=trk-bench
-TRK_PORT=$(free_port)
-TRK_ADMIN=$(free_port)
+TRK_PORT=$(trk_port)
+TRK_ADMIN=$(trk_port)
 TRK_INTERVAL=1800 TRK_PEER_TIMEOUT=3600 TRK_LOG_LEVEL=warning \
 	trk_config "$D/tracker.conf"
 sed -i "s/threads = 2; };/threads = ${TRK_THREADS:-2}; connection_limit = 20000; };/" "$D/tracker.conf"
@@ -57,7 +57,7 @@ sed 's/$/ -/' "$D/pct" >"$D/ot.torrents"
 sed 's/\.[^.]*$/.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/' "$D/p2pcd.torrents" >"$D/bad.torrents"
 
 trk_start "$D"
-OT_PORT=$(free_port)
+OT_PORT=$(trk_port)
 (cd "$D" && exec opentracker -i 127.0.0.1 -p "$OT_PORT" -P "$OT_PORT" \
 	-w whitelist -d "$D" >"$D/ot.log" 2>&1) &
 OT_PID=$!

@@ -36,6 +36,8 @@ extern int p2pcd_tracker_max_age;
 extern int p2pcd_cache_interval;
 extern int p2pcd_async;
 extern int p2pcd_batch_max;
+extern int p2pcd_queue_max;
+extern int p2pcd_queue_timeout;
 extern long long p2pcd_max_content_size;
 
 /* statistics group "p2pcd:" (p2pcd_mod.c) */
@@ -59,5 +61,6 @@ extern stat_var *p2pcd_ref_conflict_stat;
 extern stat_var *p2pcd_ref_price_stat;
 extern stat_var *p2pcd_db_unavailable_stat;
 extern stat_var *p2pcd_no_tracker_stat;
+extern stat_var *p2pcd_overload_stat;
 
 #endif /* _P2PCD_H_ */

@@ -20,12 +20,18 @@
  * a commit and of a database round trip is shared; at low rates a batch
  * is one job.
  *
+ * Overload: with queue_max jobs queued a new acquisition gets 503 at once;
+ * a job that waited more than queue_timeout ms (the S-CSCF gives up after
+ * isc_fr_timeout, 5 s) gets 503 without touching the database. Either
+ * way nothing is charged that the buyer was not told about.
+ *
  * Without tm or without async workers the job runs in the SIP worker.
  */
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/str.h"
 #include "core/async_task.h"
@@ -152,6 +158,21 @@ static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2)
 	return 0;
 }
 
+static long long p2pcd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void p2pcd_job_overload(p2pcd_job_t *job)
+{
+	update_stat(p2pcd_overload_stat, 1);
+	p2pcd_job_set(job, 503, "Overloaded");
+	p2pcd_job_hdr(job, "Retry-After: %d\r\n", p2pcd_retry_after);
+}
+
 /* send the job's answer: continue its suspended transaction */
 static void p2pcd_job_finish(p2pcd_job_t *job)
 {
@@ -174,24 +195,37 @@ static void p2pcd_job_exec(void *param)
 /* a kick: run what is queued, batch by batch, until the queue is empty */
 static void p2pcd_kick_exec(void *param)
 {
-	p2pcd_job_t *jobs[P2PCD_BATCH_MAX];
-	int i, n;
+	p2pcd_job_t *jobs[P2PCD_BATCH_MAX], *stale[P2PCD_BATCH_MAX], *j;
+	long long limit;
+	int i, n, ns;
 
 	for(;;) {
+		limit = p2pcd_now_ms() - p2pcd_queue_timeout;
+		n = ns = 0;
 		lock_get(&p2pcd_queue->lock);
-		for(n = 0; n < p2pcd_batch_max && p2pcd_queue->head != NULL; n++) {
-			jobs[n] = p2pcd_queue->head;
-			p2pcd_queue->head = jobs[n]->next;
+		while(n < p2pcd_batch_max && ns < P2PCD_BATCH_MAX
+				&& p2pcd_queue->head != NULL) {
+			j = p2pcd_queue->head;
+			p2pcd_queue->head = j->next;
 			p2pcd_queue->n--;
+			if(j->queued_ms < limit)
+				stale[ns++] = j;
+			else
+				jobs[n++] = j;
 		}
 		if(p2pcd_queue->head == NULL)
 			p2pcd_queue->tail = NULL;
 		lock_release(&p2pcd_queue->lock);
-		if(n == 0)
+		if(n == 0 && ns == 0)
 			return;
+		for(i = 0; i < ns; i++) {
+			p2pcd_job_overload(stale[i]);
+			p2pcd_job_finish(stale[i]);
+			p2pcd_job_free(stale[i]);
+		}
 		if(n == 1)
 			jobs[0]->run(jobs[0]);
-		else
+		else if(n > 1)
 			jobs[0]->batch(jobs, n);
 		for(i = 0; i < n; i++) {
 			p2pcd_job_finish(jobs[i]);
@@ -200,7 +234,8 @@ static void p2pcd_kick_exec(void *param)
 	}
 }
 
-/* queue a job and push a kick; 0, or -1 (the job is not queued) */
+/* queue a job and push a kick; 0, -1 (the job is not queued), or 1 (the
+ * queue is full) */
 static int p2pcd_job_enqueue(p2pcd_job_t *job)
 {
 	async_task_t *kick;
@@ -215,7 +250,13 @@ static int p2pcd_job_enqueue(p2pcd_job_t *job)
 	kick->exec = p2pcd_kick_exec;
 	kick->param = NULL;
 	job->next = NULL;
+	job->queued_ms = p2pcd_now_ms();
 	lock_get(&p2pcd_queue->lock);
+	if(p2pcd_queue->n >= p2pcd_queue_max) {
+		lock_release(&p2pcd_queue->lock);
+		shm_free(kick);
+		return 1;
+	}
 	if(p2pcd_queue->tail != NULL)
 		p2pcd_queue->tail->next = job;
 	else
@@ -279,8 +320,17 @@ int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
 		return p2pcd_job_run_here(msg, job);
 	}
 	if(job->batch != NULL && p2pcd_batch_max > 1) {
-		if(p2pcd_job_enqueue(job) == 0)
+		ret = p2pcd_job_enqueue(job);
+		if(ret == 0)
 			return 0;
+		if(ret == 1) {
+			/* overloaded: answer now, charge nothing */
+			p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
+			p2pcd_job_overload(job);
+			p2pcd_reply(msg, job->code, job->reason, job->hdrs);
+			p2pcd_job_free(job);
+			return 0;
+		}
 		LM_ERR("cannot push the job to the async workers\n");
 		p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
 		return p2pcd_job_run_here(msg, job);

@@ -21,6 +21,7 @@ struct p2pcd_job
 	p2pcd_job_f run;	 /* fills code, reason, hdrs */
 	p2pcd_batch_f batch; /* NULL: never batched */
 	struct p2pcd_job *next;
+	long long queued_ms; /* monotonic time it was queued */
 	unsigned int tindex;
 	unsigned int tlabel;
 	int code;

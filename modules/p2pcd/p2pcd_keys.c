@@ -271,13 +271,17 @@ int p2pcd_pseudonym(const char *impu, int len, char out[P2PCD_SUBJECT_LEN + 1])
 static struct p2pcd_jws_signer *p2pcd_signer(const char *aud)
 {
 	p2pcd_master_t m;
+	unsigned int ver;
 	int i, ret;
 
-	if(p2pcd_signers.version != p2pcd_keys->cur.version) {
+	lock_get(&p2pcd_keys->lock);
+	ver = p2pcd_keys->cur.version;
+	lock_release(&p2pcd_keys->lock);
+	if(p2pcd_signers.version != ver) {
 		for(i = 0; i < p2pcd_signers.used; i++)
 			p2pcd_jws_signer_wipe(&p2pcd_signers.s[i]);
 		p2pcd_signers.used = 0;
-		p2pcd_signers.version = 0;
+		p2pcd_signers.version = ver;
 	}
 	for(i = 0; i < p2pcd_signers.used; i++)
 		if(strcmp(p2pcd_signers.aud[i], aud) == 0)
@@ -294,6 +298,12 @@ static struct p2pcd_jws_signer *p2pcd_signer(const char *aud)
 	lock_get(&p2pcd_keys->lock);
 	m = p2pcd_keys->cur;
 	lock_release(&p2pcd_keys->lock);
+	if(m.version != ver) {
+		/* rotated meanwhile: the next call starts over */
+		sodium_memzero(&m, sizeof(m));
+		p2pcd_signers.version = 0;
+		return p2pcd_signer(aud);
+	}
 	i = p2pcd_signers.used;
 	ret = p2pcd_jws_signer_init(
 			&p2pcd_signers.s[i], m.key, m.len, aud, m.version);
@@ -304,7 +314,6 @@ static struct p2pcd_jws_signer *p2pcd_signer(const char *aud)
 	}
 	strcpy(p2pcd_signers.aud[i], aud);
 	p2pcd_signers.used++;
-	p2pcd_signers.version = m.version;
 	return &p2pcd_signers.s[i];
 }
 

@@ -49,6 +49,9 @@ int p2pcd_cache_interval = 1;
 int p2pcd_async = 1;
 /* acquisitions per statement when they queue up (1: no batching) */
 int p2pcd_batch_max = 32;
+/* overload guards: queued acquisitions, and how long one may wait (ms) */
+int p2pcd_queue_max = 20000;
+int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;
 long long p2pcd_max_content_size = 0;
 
@@ -72,6 +75,7 @@ stat_var *p2pcd_ref_conflict_stat = NULL;
 stat_var *p2pcd_ref_price_stat = NULL;
 stat_var *p2pcd_db_unavailable_stat = NULL;
 stat_var *p2pcd_no_tracker_stat = NULL;
+stat_var *p2pcd_overload_stat = NULL;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -113,6 +117,8 @@ static param_export_t params[] = {
 	{"cache_interval",    PARAM_INT, &p2pcd_cache_interval},
 	{"async",             PARAM_INT, &p2pcd_async},
 	{"batch_max",         PARAM_INT, &p2pcd_batch_max},
+	{"queue_max",         PARAM_INT, &p2pcd_queue_max},
+	{"queue_timeout",     PARAM_INT, &p2pcd_queue_timeout},
 	{0, 0, 0}
 };
 
@@ -137,6 +143,7 @@ static stat_export_t mod_stats[] = {
 	{"refused_price",           0, &p2pcd_ref_price_stat},
 	{"db_unavailable",          0, &p2pcd_db_unavailable_stat},
 	{"no_live_tracker",         0, &p2pcd_no_tracker_stat},
+	{"overload",                0, &p2pcd_overload_stat},
 	{0, 0, 0}
 };
 

@@ -33,6 +33,9 @@ as_build() {
 # retried on another port, twice.
 as_start() {
 	local try
+	# a log per start: a previous instance's shutdown lines stay apart
+	[ -f "$AS_TMP/kamailio.log" ] &&
+		mv -f "$AS_TMP/kamailio.log" "$AS_TMP/kamailio.log.prev"
 	for try in 1 2 3; do
 		_as_start_once "$@" && return 0
 		echo "  (kamailio start $try failed; last log lines:)" >&2
@@ -116,9 +119,11 @@ sip() {
 	shift
 	SIP_N=$((SIP_N + 1))
 	SIP_TRACE=$AS_TMP/sip-$SIP_N.trace
-	# no -p: sipp binds a free port the system picks
+	# no -p: sipp binds a free port the system picks. -nr: no sipp
+	# retransmissions (over loopback nothing is lost; a duplicate answer
+	# can make sipp re-send its request forever)
 	(cd "$AS_TMP" && timeout 30 sipp "$SIP_DEST:$AS_PORT" \
-		-sf "$TOP/tests/sip/$sc.xml" -m 1 \
+		-sf "$TOP/tests/sip/$sc.xml" -m 1 -nr \
 		-recv_timeout 8000 -timeout 20 -timeout_error -nostdin \
 		-trace_msg -message_file "$SIP_TRACE" "$@" \
 		>"$AS_TMP/sipp-$SIP_N.log" 2>&1) || true
@@ -158,6 +163,7 @@ EDGE_ADDR=127.0.0.3
 edge_start() {
 	local try
 	on_exit edge_stop
+	[ -f "$AS_TMP/edge.log" ] && mv -f "$AS_TMP/edge.log" "$AS_TMP/edge.log.prev"
 	for try in 1 2 3; do
 		_edge_start_once && return 0
 		echo "  (edge proxy start $try failed; last log lines:)" >&2
@@ -216,3 +222,16 @@ edge_sip() {
 	AS_PORT=$save
 	SIP_DEST=127.0.0.1
 }
+
+# have_ipv6: 0 if ::1 can be bound here (containers often lack IPv6)
+have_ipv6() {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::1", 0))' 2>/dev/null
+}
+# AS_V6: the -A define that adds the [::1] listener, when IPv6 works
+# (P2PCD_TEST_NO_IPV6=1 pretends it does not)
+AS_V6=()
+if [ -z "${P2PCD_TEST_NO_IPV6:-}" ] && have_ipv6; then
+	AS_V6=(-A 'P2PCD_ADDR6="[::1]"')
+fi

@@ -5,7 +5,8 @@
 # byte-identical, tampered containers refused with nothing written, an
 # independent decoder (Python, docs/container-format.md) agreeing with the
 # C one, a test MP4 to cenc that does not decode without its key and
-# decrypts frame-identical with it, keygen/seal/unseal, the keystore.
+# decrypts frame-identical with it, keygen/seal/unseal, the keystore, and
+# license fetching against a stand-in of the license service's contract.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -60,6 +61,26 @@ cat "in.$((CS + 1))" | "$P" encrypt - - --key-out stdin.key >stdin.enc 2>/dev/nu
 "$PA" decrypt stdin.enc stdin.dec --key-file stdin.key
 cmp stdin.dec "in.$((CS + 1))" || fail "stdin/stdout encryption"
 ok "streaming: stdin to stdout encryption, decryption to stdout (and ASan CLI)"
+
+# interrupted: a blocked reader (stdin held open) gets SIGINT/SIGTERM
+for sig in INT TERM; do
+	mkfifo fifo
+	"$P" encrypt - sig.enc --key-out sig.key <fifo &
+	pid=$!
+	exec 9>fifo # the writer end, held open: encrypt blocks reading
+	printf 'some bytes' >&9
+	wait_for 5 sh -c 'ls -A | grep -q "^\.sig\.enc\.part-"' ||
+		fail "no temporary output while encrypting"
+	kill -s "$sig" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	exec 9>&-
+	rm -f fifo
+	[ "$rc" -gt 128 ] || fail "SIG$sig: exit $rc"
+	! ls -A | grep -q '\.part-' && [ ! -e sig.enc ] && [ ! -e sig.key ] ||
+		fail "SIG$sig left files: $(ls -A | grep sig)"
+done
+ok "SIGINT/SIGTERM while encrypting: no output, no key file, no temporary file"
 
 echo "--- CLI: tampered containers are refused, nothing written"
 n=$((CS + 1))
@@ -198,18 +219,19 @@ grep -q "^secret=" ls.pub && fail "the public key file holds the secret"
 grep -q "$(sed -n 's/^public=//p' ls.pub)" keygen.txt || fail "keygen output"
 for f in "enc.$n" clip.enc.mp4; do
 	sealed=$("$P" seal --pub ls.pub --key-file "$f.key")
-	"$PA" unseal --secret ls.key --key-out unsealed.key "$sealed" >unseal.txt
+	# base64url may start with '-': "--" ends the options
+	"$PA" unseal --secret ls.key --key-out unsealed.key -- "$sealed" >unseal.txt
 	grep -qx "kid=$(sed -n 's/^kid=//p' "$f.key")" unseal.txt || fail "unseal KID"
 	[ "$(sed -n 's/^key=//p' unsealed.key)" = "$(sed -n 's/^key=//p' "$f.key")" ] ||
 		fail "unsealed key differs"
 	rc=0
-	"$P" unseal --secret ls.key --kid 00000000000000000000000000000000 \
-		"$sealed" 2>/dev/null || rc=$?
+	echo "$sealed" | "$P" unseal --secret ls.key \
+		--kid 00000000000000000000000000000000 - 2>/dev/null || rc=$?
 	[ "$rc" = 1 ] || fail "unseal accepted a wrong KID"
 done
 "$P" keygen --secret other.key >/dev/null
 rc=0
-"$P" unseal --secret other.key "$sealed" 2>/dev/null || rc=$?
+"$P" unseal --secret other.key -- "$sealed" 2>/dev/null || rc=$?
 [ "$rc" = 1 ] || fail "another key pair opened the sealed key"
 rc=0
 "$P" keygen --secret ls.key 2>/dev/null || rc=$?
@@ -241,3 +263,110 @@ rc=0
 "$P" decrypt "enc.$n" ks2.out 2>/dev/null || rc=$?
 [ "$rc" = 1 ] || fail "a removed key was used"
 ok "keystore: key used by KID, expired license refused, rm, never listed"
+
+echo "--- CLI: license fetch (ClearKey request) into the keystore"
+# A stand-in for the license service's HTTP contract (DESIGN.md 5; the
+# real service is tested in the tracker's suites): tokens whose signature
+# part is "good" are valid, "muted" gets 410, anything else 401; kids not
+# in the token get 403; "extra" answers with a key nobody asked for.
+cat >lic.py <<'PY'
+import base64, json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+keys = {}
+for line in open(sys.argv[2]):
+    kid, key = line.split()
+    keys[kid] = key
+b64 = lambda h: base64.urlsafe_b64encode(bytes.fromhex(h)).rstrip(b"=").decode()
+unb64 = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)).hex()
+
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def reply(self, code, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        auth = self.headers.get("Authorization", "")
+        if self.path != "/license" or not auth.startswith("Bearer "):
+            return self.reply(400, {"error": "malformed"})
+        tok = auth[7:].split(".")
+        claims = json.loads(base64.urlsafe_b64decode(tok[1] + "=" * (-len(tok[1]) % 4)))
+        if tok[2] == "muted":
+            return self.reply(410, {"error": "muted"})
+        if tok[2] not in ("good", "extra") or req.get("type") != "temporary":
+            return self.reply(401, {"error": "bad token"})
+        want = [unb64(k) for k in req["kids"]]
+        if any(b64(k) not in claims["kids"] for k in want):
+            return self.reply(403, {"error": "kid not granted"})
+        if tok[2] == "extra":
+            want = ["ff" * 16]
+            keys["ff" * 16] = "00" * 16
+        self.reply(200, {"keys": [{"kty": "oct", "kid": b64(k), "k": b64(keys[k])}
+                                  for k in want], "type": "temporary"})
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+for f in "enc.$n" clip.enc.mp4; do
+	echo "$(sed -n 's/^kid=//p' "$f.key") $(sed -n 's/^key=//p' "$f.key")"
+done >lic.keys
+port=$(free_port)
+python3 lic.py "$port" lic.keys &
+lic_pid=$!
+on_exit "kill $lic_pid 2>/dev/null"
+wait_for 10 bash -c "echo >/dev/tcp/127.0.0.1/$port" || fail "license stand-in did not start"
+URL=http://127.0.0.1:$port/license
+token() { # token SIG RIGHTS KID-HEX...: a JWS-shaped license token
+	local sig=$1 rights=$2 kids
+	shift 2
+	kids=$(for k in "$@"; do printf '%s' "$k" | xxd -r -p | base64 | tr '+/' '-_' | tr -d '=\n'; echo; done |
+		awk 'BEGIN{ORS=""; print "["} NR>1{print ","} {print "\"" $0 "\""} END{print "]"}')
+	printf '%s.%s.%s\n' "$(printf '{"alg":"HS256"}' | base64 | tr '+/' '-_' | tr -d '=\n')" \
+		"$(printf '{"exp":%s,"kids":%s,"rights":%s}' $(($(date +%s) + 600)) "$kids" "$rights" |
+			base64 -w0 | tr '+/' '-_' | tr -d '=')" "$sig"
+}
+kid_c=$(sed -n 's/^kid=//p' "enc.$n.key")
+kid_m=$(sed -n 's/^kid=//p' clip.enc.mp4.key)
+export P2PCD_KEYSTORE=$T/ks2/keystore
+token good '{"play":"PT1H"}' "$kid_c" "$kid_m" >tok.good
+"$P" license --url "$URL" --token-file tok.good >lic.out
+grep -qx "kid=$kid_c" lic.out && grep -qx "kid=$kid_m" lic.out || fail "license keys"
+exp=$(sed -n 's/^expires=//p' lic.out | head -1)
+[ $((exp - $(date +%s))) -gt 3500 ] && [ $((exp - $(date +%s))) -le 3600 ] ||
+	fail "rights.play PT1H did not set the expiry"
+"$PA" decrypt "enc.$n" lic.dec && cmp lic.dec "in.$n" || fail "decrypt with a fetched license"
+"$P" decrypt clip.enc.mp4 lic.mp4 && framemd5 lic.mp4 | cmp - orig.md5 ||
+	fail "cenc decrypt with a fetched license"
+P2PCD_KEYSTORE=/nonexistent/ks "$P" decrypt "enc.$n" lic3.dec \
+	--keystore "$T/ks2/keystore" && cmp lic3.dec "in.$n" || fail "--keystore"
+ok "license fetched: both keys stored until now + rights.play, files decrypt"
+lic_refused() { # lic_refused WHAT WANT-IN-MESSAGE TOKEN-FILE
+	local rc=0
+	"$P" license --url "$URL" --token-file "$3" 2>err.txt >/dev/null || rc=$?
+	[ "$rc" = 1 ] && grep -q "$2" err.txt || fail "$1: exit $rc, $(cat err.txt)"
+	ok "$1 refused: $(sed 's/^p2pcd license: //' err.txt)"
+}
+token forged '{}' "$kid_c" >tok.bad
+lic_refused "forged token" "answered 401" tok.bad
+token muted '{}' "$kid_c" >tok.muted
+lic_refused "muted content" "answered 410" tok.muted
+token extra '{}' "$kid_c" >tok.extra
+lic_refused "a key not asked for" "not asked for" tok.extra
+echo "not a token" >tok.junk
+lic_refused "a malformed token" "not a JWS" tok.junk
+export P2PCD_KEYSTORE=$T/ks3/keystore
+token good '{"play":"PT1H"}' "$kid_m" >tok.m
+rc=0
+"$P" decrypt "enc.$n" x.out --license-url "$URL" --token-file tok.m 2>err.txt || rc=$?
+[ "$rc" = 1 ] && [ ! -e x.out ] && grep -q "does not name" err.txt ||
+	fail "decrypt fetched with a token for another KID"
+"$P" decrypt clip.enc.mp4 - --license-url "$URL" --token-file tok.m >lic2.mp4
+framemd5 lic2.mp4 | grep '^0,' | awk -F, '{print $5, $6}' | cmp - pipe.v.md5 ||
+	fail "decrypt to stdout with a license fetched on the way"
+"$P" keys list | grep -q "^$kid_m .* valid$" || fail "the fetched license was not kept"
+ok "decrypt fetches a missing license (and refuses a token for another KID)"

@@ -5,7 +5,9 @@
 # tests/sip/publish.xml with bodies from tests/sip/pubbody.py (private v1
 # torrents): every answer (200, 400, 403, 409, 412, 413, 415, 423, 489,
 # 503), the stored rows, tracker choice, refresh, withdrawal, expiry, and
-# RPC (tracker_mute, tracker_list) changing what SIP answers.
+# RPC (tracker_mute, tracker_list) changing what SIP answers. Bodies over
+# 64 KB (a 100 MB content's torrent; the 413) go over TCP with
+# tests/sip/tcp-publish.py: sipp 3.6 cannot send them.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pg.sh"
@@ -30,7 +32,7 @@ INSERT INTO publishers (impu, enabled, pre_review) VALUES
 	('sip:off@ims.test', false, false),
 	('sip:rev@ims.test', true, true)" >/dev/null
 
-as_start -A P2PCD_MAX_PUBLISH_BODY=16384 -A P2PCD_RETRY_AFTER=9
+as_start -A P2PCD_MAX_PUBLISH_BODY=200000 -A P2PCD_RETRY_AFTER=9
 
 B=$AS_TMP/bodies
 mkdir -p "$B"
@@ -121,11 +123,11 @@ pub "body not JSON" 400 "$B/bad.json"
 pub "no body" 400 /dev/null
 pub "text/plain body" 415 "$B/ok2.json" -key ctype text/plain
 expect_eq "Accept" "$(sip_hdr Accept)" application/json
-body big s8 --pad 20000
-expect_sip "body over max_publish_body (TCP)" 413 publish -t t1 \
-	-key event p2pcd-content -key expires 3600 -key hdr1 "$PAI" \
-	-key hdr2 "$PCV" -key hdr3 "$NOHDR" -key ctype application/json \
-	-key body "$(cat "$B/big.json")"
+body big s8 --pad 210000
+out=$(python3 "$TOP/tests/sip/tcp-publish.py" "$AS_PORT" "$B/big.json" \
+	sip:pub@ims.test) || fail "tcp-publish.py: $out"
+[[ $out == "SIP/2.0 413 "* ]] || fail "body over max_publish_body: $out"
+ok "body over max_publish_body (TCP): SIP 413"
 pub "Expires below min_expires" 423 "$B/ok2.json" -key expires 10
 expect_eq "Min-Expires" "$(sip_hdr Min-Expires)" 60
 pub "the same torrent again" 409 "$B/ok1.json"
@@ -140,6 +142,13 @@ expect_eq "refused publications stored nothing" \
 expect_sip "publication over TCP" 200 publish -t t1 -key event p2pcd-content \
 	-key expires 3600 -key hdr1 "$PAI" -key hdr2 "$PCV" -key hdr3 "$NOHDR" \
 	-key ctype application/json -key body "$(cat "$B/ok2.json")"
+# a 100 MB content's torrent: a 160 KB body (raw TCP client: sipp 3.6
+# cannot send that much over TCP)
+python3 "$TOP/tests/sip/pubbody.py" s14 --size 100000000 >"$B/large.json"
+out=$(python3 "$TOP/tests/sip/tcp-publish.py" "$AS_PORT" "$B/large.json" \
+	sip:pub@ims.test) || fail "tcp-publish.py: $out"
+[[ $out == "SIP/2.0 200 OK"* ]] || fail "large publication over TCP: $out"
+ok "publication with a $(wc -c <"$B/large.json")-byte body over TCP: SIP 200"
 body rev s10
 pub "publisher with pre_review" 200 "$B/rev.json" \
 	-key hdr1 'P-Asserted-Identity: <sip:rev@ims.test>'
@@ -195,9 +204,10 @@ pg_restart
 pub "database back" 200 "$B/ok5.json"
 
 stats=$(rpc stats.get_statistics p2pcd:)
-for s in "publishes = 6" "refreshes = 1" "withdrawals = 1" "refused_bad_event = 1" \
+for s in "publishes = 7" "refreshes = 1" "withdrawals = 1" "refused_bad_event = 1" \
 	"refused_not_publisher = 2" "refused_blocklisted = 1" "refused_conflict = 1" \
-	"refused_etag = 3" "refused_media_type = 1" "refused_too_large = 1"; do
+	"refused_etag = 3" "refused_media_type = 1" "refused_too_large = 1" \
+	"no_live_tracker = 1" "db_unavailable = 1"; do
 	grep -q "^p2pcd:$s\$" <<<"$stats" || { echo "$stats" >&2; fail "statistic $s"; }
 done
 ok "statistics p2pcd: publishes, refreshes, withdrawals, refusals"

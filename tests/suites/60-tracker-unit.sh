@@ -6,6 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/tools/tracker-lib.sh"
 
+mkdir -p "$TOP/build"
 for b in release asan; do
 	make -s -C "$TOP/tests/unit/tracker" BUILD="$b" run >"$TOP/build/unit-tracker-$b.log" 2>&1 ||
 		{ cat "$TOP/build/unit-tracker-$b.log"; fail "unit tests ($b)"; }

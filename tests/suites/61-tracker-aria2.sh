@@ -4,7 +4,7 @@
 # download; forged, expired, foreign and other-swarm tokens are refused
 # with the right failure reason; a mute committed by SQL UPDATE is
 # enforced within 1 s and the seeder's re-announces are refused; swarm
-# statistics and per-buyer transfer totals reach the database.
+# statistics and per-buyer transfer totals reach the database; scrape.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pg.sh"
@@ -17,8 +17,8 @@ pg_start
 mktemp_dir D trk-aria2
 
 TRK_ID=trk-aria2
-TRK_PORT=$(free_port)
-TRK_ADMIN=$(free_port)
+TRK_PORT=$(trk_port)
+TRK_ADMIN=$(trk_port)
 trk_config "$D/tracker.conf"
 trk_start "$D"
 ok "tracker running (pid $TRK_PID)"
@@ -53,7 +53,7 @@ ARIA=(aria2c --enable-dht=false --enable-dht6=false --bt-enable-lpd=false
 	--stop-with-process=$$)
 
 # the seeder re-announces every 2 s so the mute test sees it refused
-SEED_PORT=$(free_port)
+SEED_PORT=$(trk_port)
 "${ARIA[@]}" --dir="$D/seed" --check-integrity=true --seed-ratio=0.0 \
 	--listen-port="$SEED_PORT" --bt-tracker-interval=2 \
 	--log="$D/seed.log" --log-level=info "$D/seed.torrent" \
@@ -64,7 +64,7 @@ one_seeder() { admin GET "/swarms/$IH" | grep -q '"seeders":1,'; }
 wait_for 20 one_seeder || { cat "$D/seed.out"; grep -i -E "announce|tracker" "$D/seed.log" | tail -20; tail -5 "$D/tracker.log"; fail "seeder never announced"; }
 ok "aria2c seeder admitted with its token"
 
-LEECH_PORT=$(free_port)
+LEECH_PORT=$(trk_port)
 t0=$(date +%s)
 timeout 90 "${ARIA[@]}" --dir="$D/leech" --seed-time=0 \
 	--listen-port="$LEECH_PORT" --log="$D/leech.log" --log-level=info \
@@ -90,6 +90,18 @@ ok "transfer_totals: publisher-1 uploaded >= 3 MiB"
 expect_eq "trackers row registered" \
 	"$(q "SELECT state, last_seen > now() - interval '10 s' FROM trackers
 	WHERE id = '$TRK_ID'")" $'active\tt'
+
+# scrape (BEP 48) under the same token rules
+scrape() { curl -sS --max-time 5 "http://127.0.0.1:$TRK_PORT/scrape/$1${2:+?info_hash=$(pct "$2")}"; }
+got=$(scrape "$LEECH_TOK" "$IH")
+[[ $got == "d5:filesd20:"*"8:completei1e10:downloadedi1e10:incompletei0eeee" ]] ||
+	fail "scrape: $(xxd <<<"$got" | head -3)"
+ok "scrape with the token: complete 1, downloaded 1, incomplete 0"
+[[ $(scrape "$LEECH_TOK") == "$got" ]] || fail "scrape without info_hash"
+ok "scrape without info_hash answers for the token's swarm"
+[[ $(scrape "$LEECH_TOK" "$(printf '%040d' 3)") == *"another torrent"* ]] ||
+	fail "scrape of another swarm not refused"
+ok "scrape of another swarm refused"
 
 # refusals, each with its reason (curl as the client)
 reason() { announce "$@" | sed -n 's/^d14:failure reason[0-9]*:\(.*\)8:retry in.*/\1/p'; }
@@ -148,3 +160,9 @@ kill -TERM "$TRK_PID"
 wait_for 10 sh -c "! kill -0 $TRK_PID 2>/dev/null" || fail "tracker did not stop on SIGTERM"
 grep -q "statistics flushed" "$D/tracker.log" || fail "no final flush"
 ok "SIGTERM: statistics flushed, tracker stopped"
+
+# a restarted tracker goes on from the database's completion count
+trk_start "$D"
+got=$(scrape "$LEECH_TOK" "$IH")
+[[ $got == *"10:downloadedi1e"* ]] || fail "scrape after restart: $got"
+ok "after a restart, scrape's downloaded = 1 from swarm_stats"

@@ -17,8 +17,8 @@ pg_start
 mktemp_dir D trk-tr
 
 TRK_ID=trk-tr
-TRK_PORT=$(free_port)
-TRK_ADMIN=$(free_port)
+TRK_PORT=$(trk_port)
+TRK_ADMIN=$(trk_port)
 trk_config "$D/tracker.conf"
 trk_start "$D"
 
@@ -48,7 +48,7 @@ transmission() {
 	printf '#!/bin/sh\ntouch %q/done\n' "$2" >"$D/$1/done.sh"
 	chmod +x "$D/$1/done.sh"
 	transmission-cli -g "$D/$1/tcfg-$(basename "$2")" -w "$2" \
-		-p "$(free_port)" -M -f "$D/$1/done.sh" "$3" \
+		-p "$(trk_port)" -M -f "$D/$1/done.sh" "$3" \
 		>"$D/$1/tr-$(basename "$2").out" 2>&1 &
 	TR_PID=$!
 	on_exit "stop_pid $TR_PID INT"
@@ -66,7 +66,7 @@ wait_for 30 swarm_has "$IH_A" '"seeders":1,' ||
 ok "transmission seeder admitted with its token"
 t0=$(date +%s)
 timeout 90 "${ARIA[@]}" --dir="$D/a/leech" --seed-time=0 \
-	--listen-port="$(free_port)" "$D/a/leech.torrent" >"$D/a/leech.out" 2>&1 ||
+	--listen-port="$(trk_port)" "$D/a/leech.torrent" >"$D/a/leech.out" 2>&1 ||
 	{ tail -20 "$D/a/leech.out"; fail "aria2c did not download from transmission"; }
 cmp -s "$D/a/seed/content.bin" "$D/a/leech/content.bin" || fail "file differs"
 ok "aria2c downloaded 2 MiB from the transmission seeder in $(($(date +%s) - t0)) s"
@@ -78,7 +78,7 @@ IH_B=$IH
 torrent_for b "$(mint "$IH_B" --role seed --sub aria-seeder)" "$D/b/seed.torrent"
 torrent_for b "$(mint "$IH_B" --role leech --sub tr-buyer)" "$D/b/leech.torrent"
 "${ARIA[@]}" --dir="$D/b/seed" --check-integrity=true --seed-ratio=0.0 \
-	--listen-port="$(free_port)" --bt-tracker-interval=2 \
+	--listen-port="$(trk_port)" --bt-tracker-interval=2 \
 	"$D/b/seed.torrent" >"$D/b/seed.out" 2>&1 &
 SEED_PID=$!
 on_exit "stop_pid $SEED_PID INT"

@@ -3,9 +3,10 @@
 # states (pending seeds only, removed), the admin API (bearer token, swarm
 # JSON, mute/unmute through the database, tracker mute), tracker mute by
 # SQL, Prometheus /metrics, PostgreSQL down (keeps serving the last
-# catalog, counts transfers, reconnects, LISTENs again, flushes), key
-# rotation on SIGHUP, peer expiry, clean shutdown without sanitizer
-# reports.
+# catalog, counts transfers, reconnects, LISTENs again, flushes),
+# implausible transfer claims flagged in peer_reports (DESIGN 7.1), key
+# rotation on SIGHUP, peer expiry, IPv6 peers (peers6), clean shutdown
+# without sanitizer reports.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pg.sh"
@@ -19,8 +20,8 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1
 
 TRK_ID=trk-db
-TRK_PORT=$(free_port)
-TRK_ADMIN=$(free_port)
+TRK_PORT=$(trk_port)
+TRK_ADMIN=$(trk_port)
 TRK_INTERVAL=10 TRK_PEER_TIMEOUT=10 trk_config "$D/tracker.conf"
 IH_A=$(printf 'a%.0s' {1..40})
 IH_P=$(printf 'b%.0s' {1..40})
@@ -126,6 +127,27 @@ wait_for 1 sh -c "curl -sS 'http://127.0.0.1:$TRK_PORT/announce/$TOK_A?info_hash
 ok "after reconnect, a mute by SQL is enforced within 1 s"
 q "UPDATE content SET state = 'active' WHERE doi = '10.9999/active'"
 
+# content moved to another tracker: refused here at once
+q "INSERT INTO trackers (id, announce_url) VALUES ('trk-other', 'http://x/announce');
+   UPDATE content SET tracker_id = 'trk-other' WHERE doi = '10.9999/pending'"
+moved() { announce "$(mint "$IH_P" --role seed)" "$IH_P" | grep -q 'served by another tracker'; }
+wait_for 1 moved || fail "content moved to another tracker still served"
+ok "content reassigned to another tracker: refused (served by another tracker)"
+
+# DESIGN 7.1: an implausible upload claim is flagged in peer_reports and
+# kept out of the buyer's transfer totals
+LIAR=$(mint "$IH_A" --sub liar-1)
+PEER_ID_HEX=$(printf '%024x' 66) UP=1000 admitted "$LIAR" "$IH_A" || fail "liar's first announce"
+PEER_ID_HEX=$(printf '%024x' 66) UP=1000000000000 admitted "$LIAR" "$IH_A" || fail "liar's second announce"
+flagged() { [ "$(q "SELECT count(*) FROM peer_reports WHERE kind = 'inconsistent'
+	AND offender = 'liar-1' AND (evidence->>'uploaded')::numeric = 999999999000
+	AND tracker_id = '$TRK_ID'")" = 1 ]; }
+wait_for 10 flagged || fail "no peer_reports row: $(q 'SELECT * FROM peer_reports')"
+ok "1 TB claimed within a second: peer_reports row (inconsistent, offender liar-1)"
+expect_eq "liar's transfer total (the claim left out)" \
+	"$(q "SELECT uploaded FROM transfer_totals WHERE subject = 'liar-1'")" 1000
+expect_eq "inconsistent reports metric" "$(metric p2pcd_tracker_inconsistent_reports_total)" 1
+
 # key rotation on SIGHUP: v2 current, v1 still accepted
 sed -i "s/key = \"[0-9a-f]*\"; key_version = 1;/key = \"$(trk_key "$TRK_ID" 2)\"; key_version = 2; previous_key = \"$(trk_key "$TRK_ID" 1)\"; previous_key_version = 1;/" "$D/tracker.conf"
 TOK_V2=$("$TRK_BIN/p2pcd-mint-token" --master "$TRK_MASTER" --aud "$TRK_ID" --version 2 --ih "$IH_A")
@@ -146,6 +168,31 @@ wait_for 30 no_peers || fail "peers did not expire: $(admin GET "/swarms/$IH_A")
 dt=$(($(date +%s) - t0))
 [ "$dt" -ge 9 ] || fail "peer expired after $dt s, before peer_timeout (10 s)"
 ok "peers expired $dt s after their last announce (peer_timeout 10 s)"
+
+# IPv6 (BEP 7): a second instance of the tracker on [::1], when the
+# machine has an IPv6 loopback
+MAIN_PID=$TRK_PID MAIN_PORT=$TRK_PORT MAIN_ADMIN=$TRK_ADMIN
+ipv6_test() {
+	mkdir -p "$D/v6"
+	TRK_PORT=$(trk_port) TRK_ADMIN=$(trk_port)
+	trk_config "$D/v6/tracker.conf"
+	sed -i 's/address = "127.0.0.1"; port = '"$TRK_PORT"'/address = "::1"; port = '"$TRK_PORT"'/' "$D/v6/tracker.conf"
+	trk_start "$D/v6"
+	announce6() { # PEER-NUMBER
+		curl -gsS --max-time 5 "http://[::1]:$TRK_PORT/announce/$TOK_A?info_hash=$(pct "$IH_A")&peer_id=$(pct "$(printf '%040x' "$1")")&port=700$1&uploaded=0&downloaded=0&left=1"
+	}
+	announce6 1 | grep -q '11:external ip16:' || fail "no 16-byte external ip for an IPv6 peer: $(announce6 1 | xxd | head -3)"
+	ok "IPv6 peer gets its 16-byte external ip (BEP 24)"
+	announce6 2 | grep -q '6:peers618:' || fail "no peers6 for an IPv6 peer: $(announce6 2 | xxd | head -5)"
+	ok "IPv6 peers listed in peers6 (BEP 7), 18 bytes each"
+	trk_stop "$TRK_PID"
+}
+if grep -qs '^00000000000000000000000000000001 ' /proc/net/if_inet6; then
+	ipv6_test
+else
+	ok "IPv6 checks skipped: no ::1 on this machine"
+fi
+TRK_PID=$MAIN_PID TRK_PORT=$MAIN_PORT TRK_ADMIN=$MAIN_ADMIN
 
 kill -TERM "$TRK_PID"
 wait "$TRK_PID" && rc=0 || rc=$?

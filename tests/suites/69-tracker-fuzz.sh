@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# libFuzzer on the tracker's announce/scrape query parser for
-# ${FUZZ_SECONDS:-30} s (ASan + UBSan); any crash or invariant break fails.
+# libFuzzer on the tracker's announce/scrape query parser and on token
+# admission (verifier, cache, known-header forgery check), each for
+# ${FUZZ_SECONDS:-30} s with ASan + UBSan; any crash or invariant break fails.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
 secs=${FUZZ_SECONDS:-30}
-log=$TOP/build/fuzz-tracker-query.log
+log=$TOP/build/fuzz-tracker.log
+mkdir -p "$TOP/build"
 make -s -C "$TOP/tests/fuzz/tracker" run FUZZ_SECONDS="$secs" >"$log" 2>&1 ||
-	{ tail -40 "$log"; fail "fuzz_query found a problem (log: $log)"; }
-ok "fuzz_query ran ${secs}s: $(grep -o 'number_of_executed_units: [0-9]*' "$log"), no crash"
+	{ tail -40 "$log"; fail "a tracker fuzzer found a problem (log: $log)"; }
+runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | awk '{ print $2 }' | tr '\n' ' ')
+ok "fuzz_query and fuzz_admission ran ${secs}s each (executions: $runs), no crash"

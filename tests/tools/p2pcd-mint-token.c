@@ -8,7 +8,13 @@
  *   p2pcd-mint-token derive --master HEX --aud AUD [--version N]
  *   p2pcd-mint-token infohash FILE.torrent
  *
+ *   p2pcd-mint-token [--master HEX | --key HEX] [--aud license]
+ *       --typ p2pcd-lic+jwt --kid HEX [--kid HEX...] [--jti ID]
+ *       [--doi D] [--rights JSON] [--sub S] [--ttl S | --exp T]
+ *
  * --count N prints N tokens, one a line, with subjects S-0..S-(N-1).
+ * With --kid, a license token (DESIGN.md 3): iss, sub, aud, iat, exp,
+ * jti, doi, kids (base64url, as the AS mints them), rights, icid.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "p2pcd/base64url.h"
 #include "p2pcd/infohash.h"
 #include "p2pcd/init.h"
 #include "p2pcd/jws.h"
@@ -68,6 +75,8 @@ static void usage(void)
 					"--aud AUD [--version N] --ih HEX\n"
 					"         [--role seed|leech] [--sub S] [--doi D] "
 					"[--ttl S] [--exp T] [--nbf T] [--typ T] [--count N]\n"
+					"       p2pcd-mint-token ... --typ p2pcd-lic+jwt --kid HEX "
+					"[--kid HEX...] [--jti ID] [--rights JSON]\n"
 					"       p2pcd-mint-token derive --master HEX --aud AUD "
 					"[--version N]\n"
 					"       p2pcd-mint-token infohash FILE.torrent\n");
@@ -82,7 +91,11 @@ int main(int argc, char **argv)
 			{"role", 1, NULL, 'r'}, {"sub", 1, NULL, 's'},
 			{"doi", 1, NULL, 'd'}, {"ttl", 1, NULL, 't'}, {"exp", 1, NULL, 'e'},
 			{"nbf", 1, NULL, 'n'}, {"typ", 1, NULL, 'y'},
-			{"count", 1, NULL, 'c'}, {NULL, 0, NULL, 0}};
+			{"count", 1, NULL, 'c'}, {"kid", 1, NULL, 'K'},
+			{"jti", 1, NULL, 'j'}, {"rights", 1, NULL, 'R'},
+			{NULL, 0, NULL, 0}};
+	json_t *kids = NULL; /* license tokens only */
+	const char *jti_opt = NULL, *rights = "{\"play\":\"PT24H\"}";
 	uint8_t secret[256], key[P2PCD_JWS_KEY_LEN];
 	size_t secret_len = 0;
 	int have_master = 0, have_key = 0, o, derive = 0;
@@ -144,6 +157,25 @@ int main(int argc, char **argv)
 			case 'c':
 				count = atoll(optarg);
 				break;
+			case 'K': {
+				uint8_t kid[16];
+				size_t kl;
+				char b64[32];
+
+				if(unhex(optarg, kid, sizeof(kid), &kl) || kl != 16)
+					usage();
+				p2pcd_b64url_encode(kid, 16, b64, sizeof(b64));
+				if(!kids)
+					kids = json_array();
+				json_array_append_new(kids, json_string(b64));
+				break;
+			}
+			case 'j':
+				jti_opt = optarg;
+				break;
+			case 'R':
+				rights = optarg;
+				break;
 			default:
 				usage();
 		}
@@ -159,7 +191,7 @@ int main(int argc, char **argv)
 		printf("\n");
 		return 0;
 	}
-	if(!ih)
+	if(!ih && !json_array_size(kids))
 		usage();
 	if(have_key ? (secret_len != P2PCD_JWS_KEY_LEN
 				   || p2pcd_jws_signer_init_key(&sg, secret, aud, version))
@@ -179,12 +211,20 @@ int main(int argc, char **argv)
 		else
 			snprintf(subj, sizeof(subj), "%s", sub);
 		snprintf(jti, sizeof(jti), "j-%lld-%lld", (long long)now, i);
-		c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, "
-					  "s:s, s:s}",
-				"iss", "p2pcd-mint-token", "sub", subj, "aud", aud, "iat",
-				(json_int_t)now, "nbf", (json_int_t)(nbf ? nbf : now), "exp",
-				(json_int_t)(exp ? exp : now + ttl), "jti", jti, "ih", ih,
-				"doi", doi, "role", role, "icid", "test-icid");
+		if(json_array_size(kids))
+			c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:O, s:o, "
+						  "s:s}",
+					"iss", "p2pcd-mint-token", "sub", subj, "aud", aud, "iat",
+					(json_int_t)now, "exp", (json_int_t)(exp ? exp : now + ttl),
+					"jti", jti_opt ? jti_opt : jti, "doi", doi, "kids", kids,
+					"rights", json_loads(rights, 0, NULL), "icid", "test-icid");
+		else
+			c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, "
+						  "s:s, s:s}",
+					"iss", "p2pcd-mint-token", "sub", subj, "aud", aud, "iat",
+					(json_int_t)now, "nbf", (json_int_t)(nbf ? nbf : now),
+					"exp", (json_int_t)(exp ? exp : now + ttl), "jti", jti,
+					"ih", ih, "doi", doi, "role", role, "icid", "test-icid");
 		if(!c || p2pcd_jws_sign(&sg, typ, c, &tok, &len)) {
 			fprintf(stderr, "signing failed\n");
 			return 1;
@@ -194,5 +234,6 @@ int main(int argc, char **argv)
 		json_decref(c);
 	}
 	p2pcd_jws_signer_wipe(&sg);
+	json_decref(kids);
 	return 0;
 }

@@ -47,15 +47,45 @@ ${TRK_EXTRA:-}
 CONF
 }
 
-# trk_start DIR: start the tracker with DIR/tracker.conf, PID in TRK_PID
+# trk_port: a free TCP port below the ephemeral range (32768+), so no
+# outgoing connection of a busy machine can hold it when the tracker binds
+trk_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((10000 + RANDOM % 22000))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port"
+}
+
+# trk_start DIR: start the tracker with DIR/tracker.conf, PID in TRK_PID.
+# A port taken meanwhile by someone else: new ports, up to 3 tries.
 trk_start() {
-	local dir=$1
-	"$TRK_BIN/p2pcd-tracker" -c "$dir/tracker.conf" \
-		>>"$dir/tracker.log" 2>&1 &
-	TRK_PID=$!
-	on_exit "trk_stop $TRK_PID"
-	wait_for 10 curl -fsS "http://127.0.0.1:$TRK_ADMIN/health" ||
-		{ cat "$dir/tracker.log" >&2; fail "tracker did not start"; }
+	local dir=$1 try np na
+	for try in 1 2 3; do
+		"$TRK_BIN/p2pcd-tracker" -c "$dir/tracker.conf" \
+			>>"$dir/tracker.log" 2>&1 &
+		TRK_PID=$!
+		on_exit "trk_stop $TRK_PID"
+		if wait_for 10 curl -fsS "http://127.0.0.1:$TRK_ADMIN/health"; then
+			return 0
+		fi
+		if kill -0 "$TRK_PID" 2>/dev/null ||
+			! tail -5 "$dir/tracker.log" | grep -q "cannot listen"; then
+			break
+		fi
+		np=$(trk_port)
+		na=$(trk_port)
+		sed -i "s/\b$TRK_PORT\b/$np/g; s/\b$TRK_ADMIN\b/$na/g" "$dir/tracker.conf"
+		echo "  (port taken, retrying on $np/$na)"
+		TRK_PORT=$np
+		TRK_ADMIN=$na
+	done
+	cat "$dir/tracker.log" >&2
+	fail "tracker did not start"
 }
 
 # stop_pid PID [SIGNAL]: signal (default TERM), wait up to 10 s, then KILL

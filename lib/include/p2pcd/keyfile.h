@@ -2,8 +2,8 @@
  * Key files: small text files of name=value lines, values in hex (any
  * case) or base64 / base64url (padded or not), '#' comments and blank
  * lines ignored. A file of one bare value (no name) is read as that value
- * whatever name is asked, so a key pasted from ffmpeg (hex) or a ClearKey
- * JWK "k" (base64url) works as is. Writers use hex, mode 0600 for
+ * by p2pcd_keyfile_get() whatever name is asked, so a key pasted from
+ * ffmpeg (hex) or a ClearKey JWK "k" (base64url) works as is. Writers use hex, mode 0600 for
  * secrets, through an all-or-nothing rename.
  *
  *   # p2pcd content key: keep secret
@@ -31,6 +31,10 @@ int p2pcd_key_decode(const char *in, size_t in_len, uint8_t *out, size_t len);
  * bytes. 0, or -1 with a message for a user in err (what, which file).
  */
 int p2pcd_keyfile_get(const char *path, const char *name, uint8_t *out,
+		size_t len, char *err, size_t err_size);
+/* the same, but only a name=value line counts (for optional values such
+ * as kid=, which a bare key must not stand in for) */
+int p2pcd_keyfile_get_named(const char *path, const char *name, uint8_t *out,
 		size_t len, char *err, size_t err_size);
 
 struct p2pcd_keyfile_item

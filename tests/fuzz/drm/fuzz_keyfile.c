@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static char path[64];
-	uint8_t out[32];
+	uint8_t out[32], back[16];
+	char err[256];
 
 	if(fd < 0) {
 		fd = memfd_create("fuzz-keyfile", 0);
@@ -47,6 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(path, "key", 32);
 	check(path, "key", 16);
 	check(path, "kid", 16);
+	if(p2pcd_keyfile_get_named(path, "kid", out, 16, err, sizeof(err)) == 0
+			&& p2pcd_keyfile_get(path, "kid", back, 16, err, sizeof(err)))
+		abort(); /* named implies found */
 	p2pcd_key_decode((const char *)data, size, out, 32);
 	return 0;
 }

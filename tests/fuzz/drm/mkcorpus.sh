@@ -6,6 +6,8 @@
 #                     for the round-trip mode
 #   corpus/mp4:       tiny MP4s, clear and cenc-encrypted
 #   corpus/keyfile:   key files as the CLI writes and reads them
+#   corpus/license:   a license token and a ClearKey JWK Set (kept as
+#                     committed: not regenerated here)
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$(cd ../../.. && pwd)
@@ -17,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 	echo "kid=a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 	echo "key=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 } >"$tmp/key"
-rm -rf corpus
+rm -rf corpus/container corpus/mp4 corpus/keyfile
 mkdir -p corpus/container corpus/mp4 corpus/keyfile
 for spec in 0:16 1:16 16:16 17:16 100:16 100:64 1000:128; do
 	n=${spec%%:*} cs=${spec##*:}

@@ -68,6 +68,9 @@ static void test_write_read(void **state)
 	assert_int_equal(
 			p2pcd_keyfile_get(path, "kid", out16, 16, err, sizeof(err)), 0);
 	assert_memory_equal(out16, kid, 16);
+	assert_int_equal(
+			p2pcd_keyfile_get_named(path, "kid", out16, 16, err, sizeof(err)),
+			0);
 	/* missing name, wrong length */
 	assert_int_equal(
 			p2pcd_keyfile_get(path, "secret", out, 32, err, sizeof(err)), -1);
@@ -102,6 +105,11 @@ static void test_bare_values(void **state)
 	assert_int_equal(
 			p2pcd_keyfile_get(path, "key", out, 32, err, sizeof(err)), 0);
 	assert_memory_equal(out, K, 32);
+	/* ...but not where only a named line counts */
+	assert_int_equal(
+			p2pcd_keyfile_get_named(path, "key", out, 32, err, sizeof(err)),
+			-1);
+	assert_non_null(strstr(err, "no 'key=' line"));
 	write_file(path, (const uint8_t *)jwk, strlen(jwk));
 	memset(out, 0, 32);
 	assert_int_equal(

@@ -20,7 +20,7 @@ PKGS=(
 	kamailio kamailio-postgres-modules
 	sip-tester aria2 opentracker wrk mktorrent transmission-cli
 	# test tooling
-	iproute2 procps psmisc curl python3 xxd
+	iproute2 procps psmisc curl python3 python3-cryptography xxd
 	# media: cenc encrypt/decrypt of MP4 (p2pcd encrypt/decrypt), test media
 	ffmpeg
 )

@@ -16,26 +16,6 @@
 #include "p2pcd/container.h"
 #include "prefetch.h"
 
-/* Reads until len bytes or end of input: the count, or -1 (errno). */
-static ssize_t read_full(int fd, uint8_t *p, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while(got < len) {
-		n = read(fd, p + got, len - got);
-		if(n == 0)
-			break;
-		if(n < 0) {
-			if(errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 /* the sink's argument: where to write, what was written, why it failed */
 struct fd_out
 {
@@ -102,7 +82,7 @@ static int source_next(struct source *s, const uint8_t **p, size_t *len)
 
 	if(s->pf)
 		return p2pcd_prefetch_next(s->pf, p, len);
-	n = read_full(s->fd, s->buf, s->block);
+	n = p2pcd_read_full(s->fd, s->buf, s->block);
 	if(n < 0)
 		return -1;
 	*p = s->buf;
@@ -187,7 +167,7 @@ enum p2pcd_cont_err p2pcd_container_decrypt_fd(int in_fd, int out_fd,
 	rc = p2pcd_container_dec_new(&d, key, expect_kid, fd_sink, &o);
 	if(rc)
 		return rc;
-	got = read_full(in_fd, hdr, sizeof(hdr));
+	got = p2pcd_read_full(in_fd, hdr, sizeof(hdr));
 	if(got < 0) {
 		rc = P2PCD_CONT_E_READ;
 		err = errno;

@@ -27,7 +27,7 @@ struct p2pcd_prefetch
 	pthread_t th;
 };
 
-static ssize_t read_full(int fd, uint8_t *p, size_t len)
+ssize_t p2pcd_read_full(int fd, uint8_t *p, size_t len)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -63,7 +63,7 @@ static void *reader(void *arg)
 		}
 		pthread_mutex_unlock(&pf->mu);
 		/* the slot at tail is free: fill it without the lock */
-		n = read_full(pf->fd, pf->buf[tail], pf->block);
+		n = p2pcd_read_full(pf->fd, pf->buf[tail], pf->block);
 		err = n < 0 ? errno : 0;
 		pthread_mutex_lock(&pf->mu);
 		pf->len[tail] = n < 0 ? 0 : (size_t)n;

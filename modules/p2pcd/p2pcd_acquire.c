@@ -420,6 +420,7 @@ static int p2pcd_acq_body(sip_msg_t *msg, long long *max_price)
  */
 int ki_p2pcd_acquire(sip_msg_t *msg)
 {
+	int ret;
 	p2pcd_job_t *job;
 	p2pcd_acq_t *a;
 	p2pcd_ident_t id;
@@ -429,19 +430,9 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 	long long max_price;
 	str doi;
 
-	if(msg->first_line.type != SIP_REQUEST)
-		return -1;
-	if(msg->first_line.u.request.method_value != METHOD_MESSAGE)
-		return p2pcd_reply(
-				msg, 405, "Method Not Allowed", "Allow: MESSAGE\r\n");
-	if(!p2pcd_trust_source(msg)) {
-		update_stat(p2pcd_ref_untrusted_stat, 1);
-		return p2pcd_reply(msg, 403, "Untrusted Source", NULL);
-	}
-	if(p2pcd_trust_identity(msg, &id) < 0) {
-		update_stat(p2pcd_ref_no_identity_stat, 1);
-		return p2pcd_reply(msg, 403, "No Asserted Identity", NULL);
-	}
+	if(p2pcd_trust_request(msg, METHOD_MESSAGE, "Allow: MESSAGE\r\n", &id, &ret)
+			< 0)
+		return ret;
 	if(p2pcd_ruri_doi(msg, doibuf, sizeof(doibuf), &doi) < 0) {
 		update_stat(p2pcd_ref_unknown_stat, 1);
 		return p2pcd_reply(msg, 404, "Not Found", NULL);

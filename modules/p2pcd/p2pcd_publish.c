@@ -530,6 +530,7 @@ static int p2pcd_expires(sip_msg_t *msg)
  */
 int ki_p2pcd_publish(sip_msg_t *msg)
 {
+	int ret;
 	p2pcd_ident_t id;
 	p2pcd_job_t *job;
 	p2pcd_pub_t *p;
@@ -538,19 +539,9 @@ int ki_p2pcd_publish(sip_msg_t *msg)
 	str body, etag = STR_NULL;
 	int expires;
 
-	if(msg->first_line.type != SIP_REQUEST)
-		return -1;
-	if(msg->first_line.u.request.method_value != METHOD_PUBLISH)
-		return p2pcd_reply(
-				msg, 405, "Method Not Allowed", "Allow: PUBLISH\r\n");
-	if(!p2pcd_trust_source(msg)) {
-		update_stat(p2pcd_ref_untrusted_stat, 1);
-		return p2pcd_reply(msg, 403, "Untrusted Source", NULL);
-	}
-	if(p2pcd_trust_identity(msg, &id) < 0) {
-		update_stat(p2pcd_ref_no_identity_stat, 1);
-		return p2pcd_reply(msg, 403, "No Asserted Identity", NULL);
-	}
+	if(p2pcd_trust_request(msg, METHOD_PUBLISH, "Allow: PUBLISH\r\n", &id, &ret)
+			< 0)
+		return ret;
 	if(!p2pcd_event_ok(msg)) {
 		update_stat(p2pcd_ref_bad_event_stat, 1);
 		return p2pcd_reply(

@@ -20,6 +20,7 @@
 #include "core/ut.h"
 
 #include "p2pcd.h"
+#include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
 
 typedef struct p2pcd_netlist
@@ -242,4 +243,32 @@ int p2pcd_trust_identity(sip_msg_t *msg, p2pcd_ident_t *id)
 		}
 	}
 	return -1;
+}
+
+/*
+ * The gate every p2pcd request passes first, in this order: the method, a
+ * trusted source, an asserted identity. 0: go on. -1: the request was
+ * answered (or is not a request) and *ret is the script return value.
+ */
+int p2pcd_trust_request(sip_msg_t *msg, int method, const char *allow,
+		p2pcd_ident_t *id, int *ret)
+{
+	*ret = -1;
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(msg->first_line.u.request.method_value != method) {
+		*ret = p2pcd_reply(msg, 405, "Method Not Allowed", allow);
+		return -1;
+	}
+	if(!p2pcd_trust_source(msg)) {
+		update_stat(p2pcd_ref_untrusted_stat, 1);
+		*ret = p2pcd_reply(msg, 403, "Untrusted Source", NULL);
+		return -1;
+	}
+	if(p2pcd_trust_identity(msg, id) < 0) {
+		update_stat(p2pcd_ref_no_identity_stat, 1);
+		*ret = p2pcd_reply(msg, 403, "No Asserted Identity", NULL);
+		return -1;
+	}
+	return 0;
 }

@@ -32,6 +32,9 @@ int p2pcd_trust_source(sip_msg_t *msg);
  * usable identity is asserted.
  */
 int p2pcd_trust_identity(sip_msg_t *msg, p2pcd_ident_t *id);
+/* method, source and identity checks; -1: answered, *ret for the script */
+int p2pcd_trust_request(sip_msg_t *msg, int method, const char *allow,
+		p2pcd_ident_t *id, int *ret);
 /* exported for tests of the parser: icid-value and orig-ioi of a PCV */
 int p2pcd_pcv_parse(str *body, p2pcd_ident_t *id);
 /* 1 if every byte of s is printable ASCII (0x21..0x7e), else 0 */

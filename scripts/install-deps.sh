@@ -20,7 +20,9 @@ PKGS=(
 	kamailio kamailio-postgres-modules
 	sip-tester aria2 opentracker wrk mktorrent transmission-cli
 	# test tooling
-	iproute2 procps psmisc curl python3 python3-cryptography xxd
+	iproute2 procps psmisc curl python3 python3-cryptography xxd openssl
+	# the content index page test (headless) and the docker-compose lab check
+	chromium docker-compose
 	# media: cenc encrypt/decrypt of MP4 (p2pcd encrypt/decrypt), test media
 	ffmpeg
 )

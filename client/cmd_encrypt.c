@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ffmpeg.h"
+#include "encrypt.h"
 #include "mp4.h"
 
 static const char HELP[] =
@@ -321,41 +322,43 @@ static void report(const struct opts *o, const char *key_path,
 	sodium_memzero(khex, sizeof(khex));
 }
 
-int cmd_encrypt(int argc, char **argv)
+/*
+ * The encryption itself, once o is complete: key and KID (from o or new),
+ * OUT and its key file. kid_out and cenc_out (may be NULL) tell the
+ * result. 0, or an exit status (messages printed).
+ */
+static int encrypt_run(
+		struct opts *o, int do_report, uint8_t kid_out[16], int *cenc_out)
 {
-	struct opts o;
 	struct p2pcd_afile keyf = {.fd = -1};
 	uint8_t key[32], kid[16];
 	size_t klen;
 	char err[512], *key_path = NULL;
 	int rc, have_kid = 0;
 
-	rc = parse(argc, argv, &o);
-	if(rc)
-		return rc < 0 ? 0 : rc;
-	if(o.kid_hex) {
-		if(cli_parse_kid(o.kid_hex, kid))
+	if(o->kid_hex) {
+		if(cli_parse_kid(o->kid_hex, kid))
 			return cli_usage("encrypt", "--kid must be 32 hex digits");
 		have_kid = 1;
 	}
-	if(!o.key_file && !o.key_out && !strcmp(o.out, "-"))
+	if(!o->key_file && !o->key_out && !strcmp(o->out, "-"))
 		return cli_usage("encrypt", "with OUT '-', --key-out is required");
-	if(o.key_out && !strcmp(o.key_out, "-") && !strcmp(o.out, "-"))
+	if(o->key_out && !strcmp(o->key_out, "-") && !strcmp(o->out, "-"))
 		return cli_usage("encrypt", "--key-out - needs OUT to be a file");
-	rc = choose_format(&o);
+	rc = choose_format(o);
 	if(rc)
 		return rc;
-	klen = o.fmt == FMT_CENC ? P2PCD_CENC_KEY_LEN : P2PCD_CONTENT_KEY_LEN;
+	klen = o->fmt == FMT_CENC ? P2PCD_CENC_KEY_LEN : P2PCD_CONTENT_KEY_LEN;
 
-	if(o.key_file) {
-		if(p2pcd_keyfile_get(o.key_file, "key", key, klen, err, sizeof(err))) {
+	if(o->key_file) {
+		if(p2pcd_keyfile_get(o->key_file, "key", key, klen, err, sizeof(err))) {
 			cli_err("encrypt", "%s (%s needs a %zu-byte key)", err,
-					o.fmt == FMT_CENC ? "cenc" : "a container", klen);
+					o->fmt == FMT_CENC ? "cenc" : "a container", klen);
 			return 1;
 		}
 		if(!have_kid
 				&& p2pcd_keyfile_get_named(
-						   o.key_file, "kid", kid, 16, err, sizeof(err))
+						   o->key_file, "kid", kid, 16, err, sizeof(err))
 						   == 0)
 			have_kid = 1;
 	} else {
@@ -365,22 +368,51 @@ int cmd_encrypt(int argc, char **argv)
 		p2pcd_kid_new(kid);
 
 	rc = 1;
-	if(o.key_out && strcmp(o.key_out, "-"))
-		key_path = strdup(o.key_out);
-	else if(!o.key_out && !o.key_file
-			&& asprintf(&key_path, "%s.key", o.out) < 0)
+	if(o->key_out && strcmp(o->key_out, "-"))
+		key_path = strdup(o->key_out);
+	else if(!o->key_out && !o->key_file
+			&& asprintf(&key_path, "%s.key", o->out) < 0)
 		key_path = NULL;
-	if(key_path && key_prepare(&o, key_path, key, klen, kid, &keyf) < 0)
+	if(key_path && key_prepare(o, key_path, key, klen, kid, &keyf) < 0)
 		goto out;
-	if((o.fmt == FMT_CENC ? encrypt_cenc(&o, key, kid, &keyf)
-						  : encrypt_container(&o, key, kid, &keyf))
+	if((o->fmt == FMT_CENC ? encrypt_cenc(o, key, kid, &keyf)
+						   : encrypt_container(o, key, kid, &keyf))
 			< 0)
 		goto out;
-	report(&o, key_path, key, klen, kid);
+	if(do_report)
+		report(o, key_path, key, klen, kid);
+	if(kid_out)
+		memcpy(kid_out, kid, 16);
+	if(cenc_out)
+		*cenc_out = o->fmt == FMT_CENC;
 	rc = 0;
 out:
 	cli_out_abort(&keyf); /* no-op once committed */
 	sodium_memzero(key, sizeof(key));
 	free(key_path);
 	return rc;
+}
+
+int encrypt_file(const char *in, const char *out, const char *key_out,
+		int force, uint8_t kid[16], int *is_cenc)
+{
+	struct opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.in = in;
+	o.out = out;
+	o.key_out = key_out;
+	o.force = force;
+	return encrypt_run(&o, 0, kid, is_cenc) ? -1 : 0;
+}
+
+int cmd_encrypt(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	rc = parse(argc, argv, &o);
+	if(rc)
+		return rc < 0 ? 0 : rc;
+	return encrypt_run(&o, 1, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "p2pcd/container.h"
+#include "p2pcd/io.h"
 #include "prefetch.h"
 
 /* the sink's argument: where to write, what was written, why it failed */

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "p2pcd/io.h"
 #include "prefetch.h"
 
 #define SLOTS 4
@@ -26,25 +27,6 @@ struct p2pcd_prefetch
 	pthread_cond_t cv;
 	pthread_t th;
 };
-
-ssize_t p2pcd_read_full(int fd, uint8_t *p, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while(got < len) {
-		n = read(fd, p + got, len - got);
-		if(n == 0)
-			break;
-		if(n < 0) {
-			if(errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
 
 static void *reader(void *arg)
 {

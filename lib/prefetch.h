@@ -27,7 +27,5 @@ int p2pcd_prefetch_next(
 /* stops the thread and frees (and wipes) the buffers */
 void p2pcd_prefetch_stop(struct p2pcd_prefetch *pf);
 
-/* Reads until len bytes or end of input: the count, or -1 (errno). */
-ssize_t p2pcd_read_full(int fd, uint8_t *p, size_t len);
 
 #endif

@@ -38,6 +38,7 @@ void config_defaults(struct tracker_config *c)
 	c->db_reconnect_interval = 2;
 	c->log_level = LOG_INFO;
 	license_config_defaults(&c->lic);
+	index_config_defaults(&c->idx);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -259,6 +260,12 @@ static int load_all(
 		return -1;
 	if(c->lic.enabled && !c->db_enabled) {
 		errf(err, en, "license.enabled needs database.enabled");
+		return -1;
+	}
+	if(index_config_load(cf, &c->idx, err, en))
+		return -1;
+	if(c->idx.enabled && !c->db_enabled) {
+		errf(err, en, "index.enabled needs database.enabled");
 		return -1;
 	}
 	return 0;

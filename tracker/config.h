@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "index_config.h"
 #include "license_config.h"
 #include "p2pcd/jws.h"
 
@@ -58,6 +59,7 @@ struct tracker_config
 	int db_reconnect_interval;
 
 	struct license_config lic; /* the license service role */
+	struct index_config idx;   /* the content index role */
 
 	bool log_syslog;
 	int log_level; /* LOG_ERR..LOG_DEBUG */

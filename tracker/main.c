@@ -16,6 +16,7 @@
 #include "db.h"
 #include "http_admin.h"
 #include "http_public.h"
+#include "index_http.h"
 #include "license.h"
 #include "log.h"
 #include "p2pcd/init.h"
@@ -180,10 +181,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if(check) {
-		printf("%s: ok (tracker_id %s, listen %s:%u, admin %s, license %s)\n",
+		printf("%s: ok (tracker_id %s, listen %s:%u, admin %s, license %s, "
+			   "index %s)\n",
 				path, t.cfg.tracker_id, t.cfg.listen_address, t.cfg.listen_port,
 				t.cfg.admin_enabled ? "on" : "off",
-				t.cfg.lic.enabled ? "on" : "off");
+				t.cfg.lic.enabled ? "on" : "off",
+				t.cfg.idx.enabled ? "on" : "off");
 		return 0;
 	}
 	t.config_path = path;
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if(db_start(&t) || license_start(&t) || start_workers(&t)
+	if(db_start(&t) || license_start(&t) || start_workers(&t) || index_start(&t)
 			|| http_admin_start(&t))
 		goto out;
 	LOG_N("p2pcd-tracker %s started", t.cfg.tracker_id);
@@ -216,6 +219,7 @@ int main(int argc, char **argv)
 out:
 	atomic_store(&t.stopping, 1);
 	http_admin_stop(&t);
+	index_stop();
 	license_stop(); /* resumes what it holds before the daemons stop */
 	http_public_stop(&t);
 	db_stop(&t);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "accounting.h"
+#include "index_http.h"
 #include "license.h"
 #include "reports.h"
 
@@ -108,6 +109,8 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 			(unsigned long long)atomic_load(&t->cat.tracker_muted));
 	if(t->cfg.lic.enabled)
 		license_metrics(b);
+	if(t->cfg.idx.enabled)
+		index_metrics(b);
 	metric(b, "p2pcd_tracker_uptime_seconds", "gauge", "Seconds since start.",
 			(unsigned long long)(now - t->started));
 }

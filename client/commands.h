@@ -10,5 +10,6 @@ int cmd_unseal(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_license(int argc, char **argv);
 int cmd_play(int argc, char **argv);
+int cmd_sip(int argc, char **argv);
 
 #endif

@@ -28,6 +28,7 @@ static const struct cli_cmd commands[] = {
 		{"license", "fetch a license's keys into the keystore", cmd_license},
 		{"play", "play content: license, then ffplay/ffmpeg or decrypt",
 				cmd_play},
+		{"sip", "send one SIP request, show the answer (diagnostics)", cmd_sip},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -53,4 +53,21 @@ char *cli_read_token(const char *cmd, const char *tok, const char *file);
 /* 1 if path names an existing file (or anything) */
 int cli_exists(const char *path);
 
+/*
+ * Long-running commands (buy, publish, fetch): from now on SIGINT, SIGTERM
+ * and SIGHUP only set a flag that cli_interrupted() reads, so the command
+ * can stop aria2c gracefully (event=stopped) and withdraw what it must;
+ * temporary output files are still removed at once.
+ */
+void cli_catch_stop(void);
+int cli_interrupted(void);
+
+/* a decimal integer in lo..hi: 0, or -1 */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+/* all of p into path (written whole or not at all); 0 or -1 (printed) */
+int cli_write_file(const char *cmd, const char *path, const void *p, size_t len,
+		unsigned mode);
+/* the environment variable name when set and not empty, else NULL */
+const char *cli_env(const char *name);
+
 #endif

@@ -65,6 +65,8 @@ int cli_exists(const char *path)
 static char sig_tmp[SIG_SLOTS][4096];
 static volatile sig_atomic_t sig_armed[SIG_SLOTS];
 
+static volatile sig_atomic_t stop_catching, stop_requested;
+
 static void on_signal(int sig)
 {
 	int i;
@@ -72,8 +74,35 @@ static void on_signal(int sig)
 	for(i = 0; i < SIG_SLOTS; i++)
 		if(sig_armed[i])
 			unlink(sig_tmp[i]);
+	if(stop_catching) {
+		stop_requested = 1;
+		return;
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+static void install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void cli_catch_stop(void)
+{
+	stop_catching = 1;
+	install();
+}
+
+int cli_interrupted(void)
+{
+	return stop_requested;
 }
 
 static void untrack(const char *tmp)
@@ -87,7 +116,6 @@ static void untrack(const char *tmp)
 
 int cli_out_open(struct p2pcd_afile *f, const char *path, unsigned mode)
 {
-	struct sigaction sa;
 	size_t len;
 	int i;
 
@@ -98,12 +126,7 @@ int cli_out_open(struct p2pcd_afile *f, const char *path, unsigned mode)
 		if(sig_armed[i] || len >= sizeof(sig_tmp[i]))
 			continue;
 		memcpy(sig_tmp[i], f->tmp, len + 1);
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		install();
 		sig_armed[i] = 1;
 		break;
 	}
@@ -151,4 +174,41 @@ char *cli_read_token(const char *cmd, const char *tok, const char *file)
 		return NULL;
 	}
 	return strdup(p);
+}
+
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if(errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_write_file(const char *cmd, const char *path, const void *p, size_t len,
+		unsigned mode)
+{
+	struct p2pcd_afile f;
+
+	if(cli_out_open(&f, path, mode) < 0) {
+		cli_err(cmd, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if(write(f.fd, p, len) != (ssize_t)len || cli_out_commit(&f) < 0) {
+		cli_err(cmd, "cannot write %s: %s", path, strerror(errno));
+		cli_out_abort(&f);
+		return -1;
+	}
+	return 0;
+}
+
+const char *cli_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
 }

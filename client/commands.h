@@ -10,6 +10,11 @@ int cmd_unseal(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_license(int argc, char **argv);
 int cmd_play(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_unpublish(int argc, char **argv);
+int cmd_buy(int argc, char **argv);
+int cmd_list(int argc, char **argv);
 int cmd_sip(int argc, char **argv);
 
 #endif

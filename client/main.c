@@ -1,7 +1,7 @@
 /*
  * p2pcd: the IMS/P2P client (DESIGN.md 1). One binary, one subcommand per
- * task; each has --help. New subcommands (publish, buy, list, unpublish)
- * add a cmd_*.c and a line in the table below.
+ * task; each has --help. A new subcommand is a cmd_*.c and a line in the
+ * table below.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,11 @@
 #define P2PCD_VERSION "0.1"
 
 static const struct cli_cmd commands[] = {
+		{"publish", "publish a file: encrypt, SIP PUBLISH, then seed it",
+				cmd_publish},
+		{"buy", "buy content by its SIP URI, download it, decrypt it", cmd_buy},
+		{"list", "list the content index: titles, prices, SIP URIs", cmd_list},
+		{"unpublish", "withdraw a publication", cmd_unpublish},
 		{"encrypt",
 				"encrypt a file: MP4 to cenc, anything else to a "
 				"p2pcd container",
@@ -28,6 +33,7 @@ static const struct cli_cmd commands[] = {
 		{"license", "fetch a license's keys into the keystore", cmd_license},
 		{"play", "play content: license, then ffplay/ffmpeg or decrypt",
 				cmd_play},
+		{"fetch", "download or seed a torrent with aria2c", cmd_fetch},
 		{"sip", "send one SIP request, show the answer (diagnostics)", cmd_sip},
 };
 

@@ -1,0 +1,67 @@
+/*
+ * Options several subcommands share, besides the SIP ones (sip_cli.h):
+ * how to reach the content index over HTTPS, and how the swarm transfer
+ * is bounded. Used like sip_cli.h: put the *_OPTIONS entries in the
+ * command's struct option array and offer each option to *_opt() first.
+ */
+#ifndef P2PCD_CLIENT_OPTS_H
+#define P2PCD_CLIENT_OPTS_H
+
+#include <getopt.h>
+
+#include "bt.h"
+
+enum
+{
+	CLIENT_OPT_CA_FILE = 0x1100,
+	CLIENT_OPT_INDEX,
+	BT_OPT_UPLOAD_LIMIT,
+	BT_OPT_DOWNLOAD_LIMIT,
+	BT_OPT_PORT
+};
+
+struct client_http
+{
+	const char *ca_file;   /* CA of the index's HTTPS certificate */
+	const char *index_url; /* https://HOST:PORT of the index role */
+};
+
+/* clang-format off */
+#define CLIENT_HTTP_OPTIONS \
+	{"ca-file", required_argument, 0, CLIENT_OPT_CA_FILE}, \
+	{"index", required_argument, 0, CLIENT_OPT_INDEX}
+#define BT_CLI_OPTIONS \
+	{"upload-limit", required_argument, 0, BT_OPT_UPLOAD_LIMIT}, \
+	{"download-limit", required_argument, 0, BT_OPT_DOWNLOAD_LIMIT}, \
+	{"port", required_argument, 0, BT_OPT_PORT}
+/* clang-format on */
+
+#define CLIENT_HTTP_HELP                                          \
+	"  --ca-file FILE      trust this CA for the index's HTTPS\n" \
+	"                      [P2PCD_CA_FILE; default: the system's]\n"
+#define CLIENT_INDEX_HELP                                          \
+	"  --index URL         the content index, https://HOST:PORT\n" \
+	"                      [P2PCD_INDEX]\n"
+#define BT_CLI_HELP                                                   \
+	"  --upload-limit R    at most R bytes/s up (2M, 512K, 100000)\n" \
+	"  --download-limit R  at most R bytes/s down\n"                  \
+	"  --port N            BitTorrent listen port (default: a free one)\n"
+
+void client_http_env(struct client_http *h);
+/* 1 consumed, 0 not ours, -1 bad value (printed) */
+int client_http_opt(struct client_http *h, int opt, const char *arg);
+
+struct bt_cli
+{
+	long max_upload, max_download;
+	int port;
+};
+
+int bt_cli_opt(struct bt_cli *b, int opt, const char *arg);
+/* bt_opts with b's bounds and everything else zero/NULL */
+void bt_cli_apply(const struct bt_cli *b, struct bt_opts *o);
+
+/* "2M", "512K", "1.5M", "100000" (bytes/s; K = 1024): 0, or -1 */
+int cli_parse_rate(const char *s, long *out);
+
+#endif

@@ -327,7 +327,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 	}
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 2, 0)))
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 	size_t n;

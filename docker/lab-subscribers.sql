@@ -1,0 +1,9 @@
+-- The lab's subscribers (digest password = user name) and its publisher,
+-- the same rows scripts/lab.sh inserts. Idempotent.
+-- usage: psql -v ON_ERROR_STOP=1 -v domain=ims.test -f docker/lab-subscribers.sql
+INSERT INTO subscriber (username, domain, password) VALUES
+	('alice', :'domain', 'alice'), ('bob', :'domain', 'bob'),
+	('carol', :'domain', 'carol'), ('dave', :'domain', 'dave')
+	ON CONFLICT DO NOTHING;
+INSERT INTO publishers (impu, display_name) VALUES
+	('sip:alice@' || :'domain', 'Alice (lab publisher)') ON CONFLICT DO NOTHING;

@@ -4,7 +4,7 @@
 #   make            build the library, the module, the tracker and the CLI
 #   make deps       install every Debian package needed (root)
 #   make test       install deps, build, run the whole suite (tests/run.sh)
-#   make lab        install deps, build, start the lab (scripts/lab.sh)
+#   make lab        install deps, build, start the lab and run its demo
 #   make lab-stop   stop everything the lab started
 #   make fuzz-long  run every fuzzer for 10 minutes
 #   make format     clang-format the project's C code
@@ -41,6 +41,7 @@ check:
 
 lab: deps all
 	./scripts/lab.sh start
+	./scripts/lab.sh demo
 
 lab-stop:
 	./scripts/lab.sh stop

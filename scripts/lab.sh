@@ -4,14 +4,17 @@
 # loopback addresses.
 #
 # usage: scripts/lab.sh start     start what is not running, then show status
+#        scripts/lab.sh demo      publish, buy three times, download, decrypt
 #        scripts/lab.sh stop      stop everything the lab started
 #        scripts/lab.sh status    what runs, where
 #
 # It starts: a PostgreSQL 15 cluster of its own with the p2pcd schema;
-# p2pcd-tracker "tracker-1"; the AS (packaged Kamailio + p2pcd module,
-# kamailio-cfg/as.cfg) on 127.0.0.1; the edge proxy standing in for the
-# P-/S-CSCF (kamailio-cfg/edge.cfg) on 127.0.0.2, the only source the AS
-# trusts; lab subscribers alice (a publisher), bob, carol and dave.
+# p2pcd-tracker "tracker-1" (announce, license service, HTTPS content
+# index; config from lab/tracker.conf.in); the AS (packaged Kamailio +
+# p2pcd module, kamailio-cfg/as.cfg) on 127.0.0.1; the edge proxy standing
+# in for the P-/S-CSCF (kamailio-cfg/edge.cfg) on 127.0.0.2, the only
+# source the AS trusts; lab subscribers alice (a publisher), bob, carol and
+# dave. The demo is scripts/lab-demo.sh.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +25,7 @@ EDGE_ADDR=127.0.0.2
 EDGE_PORT=${LAB_EDGE_PORT:-5062}
 TRK_PORT=${LAB_TRACKER_PORT:-6969}
 TRK_ADMIN=${LAB_TRACKER_ADMIN_PORT:-6970}
+INDEX_PORT=${LAB_INDEX_PORT:-6443}
 DOMAIN=ims.test
 BIN=$TOP/build/release/bin
 DB_URL="postgres://postgres@127.0.0.1:$PG_PORT/p2pcd"
@@ -49,6 +53,21 @@ secrets() {
 		(umask 077; head -c 32 /dev/urandom | xxd -p -c 64 >"$LAB/secrets/master.hex")
 	[ -s "$LAB/secrets/admin.token" ] ||
 		(umask 077; head -c 24 /dev/urandom | xxd -p -c 64 >"$LAB/secrets/admin.token")
+	# the license service's key pair (publishers seal keys to .pub) and
+	# key-encryption key
+	[ -s "$LAB/secrets/license-x25519.key" ] ||
+		"$BIN/p2pcd" keygen --secret "$LAB/secrets/license-x25519.key" \
+			--public "$LAB/secrets/license-x25519.pub" --force >/dev/null
+	[ -s "$LAB/secrets/license-kek.key" ] ||
+		(umask 077; head -c 32 /dev/urandom | xxd -p -c 64 >"$LAB/secrets/license-kek.key")
+	# the index's HTTPS certificate (clients: --ca-file / P2PCD_CA_FILE)
+	[ -s "$LAB/secrets/index-cert.pem" ] ||
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-nodes -days 30 -subj "/CN=p2pcd lab index" \
+			-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+			-keyout "$LAB/secrets/index-key.pem" \
+			-out "$LAB/secrets/index-cert.pem" >/dev/null 2>&1
+	chmod 0600 "$LAB/secrets/index-key.pem"
 }
 
 start_pg() {
@@ -66,21 +85,25 @@ INSERT INTO publishers (impu, display_name) VALUES
 SQL
 }
 
+# derive AUD: the key the AS's master derives for a token audience
+derive() {
+	"$BIN/p2pcd-mint-token" derive --master "$(cat "$LAB/secrets/master.hex")" \
+		--aud "$1" --version 1
+}
+
 start_tracker() {
 	local d=$LAB/tracker-1
 	alive "$d/pid" && return 0
 	mkdir -p "$d"
-	(umask 077; cat >"$d/tracker.conf" <<CONF
-tracker_id = "tracker-1";
-announce_url = "http://127.0.0.1:$TRK_PORT/announce";
-listen = { address = "127.0.0.1"; port = $TRK_PORT; };
-admin = { address = "127.0.0.1"; port = $TRK_ADMIN;
-          bearer_token = "$(cat "$LAB/secrets/admin.token")"; };
-tokens = { key = "$("$BIN/p2pcd-mint-token" derive --master "$(cat "$LAB/secrets/master.hex")" --aud tracker-1 --version 1)";
-           key_version = 1; };
-database = { conninfo = "host=127.0.0.1 port=$PG_PORT dbname=p2pcd user=postgres"; };
-CONF
-	)
+	"$TOP/scripts/render-tracker-conf.sh" "$TOP/lab/tracker.conf.in" \
+		"$d/tracker.conf" TRACKER_ID=tracker-1 PUBLIC_HOST=127.0.0.1 \
+		LISTEN_ADDR=127.0.0.1 ANNOUNCE_PORT="$TRK_PORT" \
+		ADMIN_ADDR=127.0.0.1 ADMIN_PORT="$TRK_ADMIN" \
+		ADMIN_TOKEN="$(cat "$LAB/secrets/admin.token")" \
+		TRACKER_KEY="$(derive tracker-1)" LICENSE_KEY="$(derive license)" \
+		DB_CONNINFO="host=127.0.0.1 port=$PG_PORT dbname=p2pcd user=postgres" \
+		LICENSE_ENABLED=true INDEX_ENABLED=true INDEX_PORT="$INDEX_PORT" \
+		SECRETS="$LAB/secrets" CONTENT_DOMAIN="content.$DOMAIN"
 	setsid "$BIN/p2pcd-tracker" -c "$d/tracker.conf" >>"$d/tracker.log" 2>&1 &
 	echo $! >"$d/pid"
 	wait_ok 10 curl -fsS "http://127.0.0.1:$TRK_ADMIN/health" ||
@@ -109,7 +132,7 @@ start_as() {
 		-A "P2PCD_ADDR=\"127.0.0.1\"" -A "P2PCD_PORT=$AS_PORT" \
 		-A "P2PCD_DB_URL=\"$DB_URL\"" \
 		-A "P2PCD_TRUSTED=\"$EDGE_ADDR/32\"" \
-		-A "P2PCD_ACCESS=\"127.0.0.1:$TRK_PORT\"" \
+		-A "P2PCD_ACCESS=\"127.0.0.1:$INDEX_PORT\"" \
 		-A "P2PCD_DOMAIN=\"content.$DOMAIN\"" \
 		-A "P2PCD_MASTER_KEY_FILE=\"$LAB/secrets/master.hex\"" \
 		-A P2PCD_CHILDREN=2 -A P2PCD_ASYNC=2
@@ -146,7 +169,7 @@ status() {
 	else
 		echo "postgresql   stopped"
 	fi
-	alive "$LAB/tracker-1/pid" && up="http://127.0.0.1:$TRK_PORT/announce/TOKEN, admin http://127.0.0.1:$TRK_ADMIN (bearer: $LAB/secrets/admin.token)"
+	alive "$LAB/tracker-1/pid" && up="http://127.0.0.1:$TRK_PORT/announce/TOKEN and /license, index https://127.0.0.1:$INDEX_PORT/ (CA $LAB/secrets/index-cert.pem), admin http://127.0.0.1:$TRK_ADMIN (bearer: $LAB/secrets/admin.token)"
 	echo "tracker-1    $up"
 	up=stopped
 	alive "$LAB/as/pid" && up="sip:127.0.0.1:$AS_PORT (udp, tcp), p2pcd $(kamcmd -s "unix:$LAB/as/ctl.sock" p2pcd.version), rpc: kamcmd -s unix:$LAB/as/ctl.sock p2pcd.content_list"
@@ -167,6 +190,12 @@ start)
 	start_edge
 	status
 	echo "lab: running; logs in $LAB/*/; stop it with: make lab-stop"
+	;;
+demo)
+	export LAB_DIR=$LAB LAB_EDGE=$EDGE_ADDR:$EDGE_PORT LAB_DOMAIN=$DOMAIN \
+		LAB_INDEX=https://127.0.0.1:$INDEX_PORT LAB_AS_CTL=unix:$LAB/as/ctl.sock
+	pg_env
+	exec "$TOP/scripts/lab-demo.sh"
 	;;
 stop)
 	for p in edge as tracker-1; do

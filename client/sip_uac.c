@@ -21,6 +21,7 @@ struct txn
 	const char *buf; /* the request */
 	size_t len;
 	unsigned t1, timer_f;
+	int closed;		 /* TCP: the peer closed before answering anything */
 	int provisional; /* last 1xx status seen, 0 none */
 	int junk;		 /* unparseable messages ignored */
 };
@@ -173,7 +174,7 @@ static int tcp_txn(
 	char *rb = malloc(cap), *nb;
 	long fl;
 	ssize_t n;
-	int r, rc = -1;
+	int r, rc = -1, got = 0;
 
 	if(!rb) {
 		snprintf(err, err_size, "out of memory");
@@ -185,6 +186,7 @@ static int tcp_txn(
 		goto out;
 	}
 	if(r) {
+		t->closed = errno == EPIPE || errno == ECONNRESET;
 		snprintf(err, err_size, "sending over TCP to %s port %s: %s",
 				t->hop->host, t->hop->port, strerror(errno));
 		goto out;
@@ -240,7 +242,8 @@ static int tcp_txn(
 		if(wait_fd(fd, POLLIN, deadline) <= 0)
 			continue;
 		n = recv(fd, rb + have, cap - have, 0);
-		if(n == 0) {
+		if(n == 0 || (n < 0 && errno == ECONNRESET)) {
+			t->closed = !got;
 			snprintf(err, err_size,
 					"%s port %s closed the TCP connection without a final "
 					"answer",
@@ -255,27 +258,46 @@ static int tcp_txn(
 			goto out;
 		}
 		have += (size_t)n;
+		got = 1;
 	}
 out:
 	free(rb);
 	return rc;
 }
 
-/* one attempt: a fresh branch, socket, transaction; 0 with *out */
+/* the socket of one request, kept across its attempts (a UAS answers the
+ * retry where it answered the first; sipp even insists) */
+struct conn
+{
+	int fd;
+	int tcp;
+	char local[80];
+};
+
+static void conn_close(struct conn *k)
+{
+	if(k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+}
+
+/* one attempt: a fresh branch, one transaction; 0 with *out */
 static int attempt(const struct sip_uac_cfg *c, const struct sip_req *req,
 		const struct sip_dialogish *d, struct sip_attempt *a,
-		struct sip_hop *hop, int uri_tcp, osip_message_t **out, char *err,
-		size_t err_size)
+		struct sip_hop *hop, int uri_tcp, struct conn *k, osip_message_t **out,
+		char *err, size_t err_size)
 {
 	unsigned t1 = c->t1_ms ? c->t1_ms : 500;
 	struct txn t = {.hop = hop, .method = req->method, .t1 = t1};
-	char local[80];
+	const char *an = a->auth_name, *av = a->auth_value;
 	char *msg;
 	size_t len;
-	int fd, rc;
+	int rc, reused;
 
 	t.timer_f = c->timer_f_ms ? c->timer_f_ms : 64 * t1;
 	sip_attempt_init(a);
+	a->auth_name = an;
+	a->auth_value = av;
 	t.branch = a->branch;
 	if(c->transport == SIP_TCP)
 		hop->tcp = 1;
@@ -290,32 +312,44 @@ static int attempt(const struct sip_uac_cfg *c, const struct sip_req *req,
 		osip_free(msg);
 		hop->tcp = uri_tcp || len + 40 > SIP_MTU_LIMIT;
 	}
-	a->tcp = hop->tcp;
-	fd = sip_net_open(hop, c->bind_addr, sip_now_ms() + t.timer_f, local,
-			sizeof(local), err, err_size);
-	if(fd < 0)
-		return -1;
-	a->local = local;
-	msg = sip_msg_build(c, req, d, a, &len, err, err_size);
-	if(!msg) {
-		close(fd);
-		return -1;
-	}
-	if(!hop->tcp && len > SIP_UDP_MAX) {
-		snprintf(err, err_size,
-				"request of %zu bytes does not fit a UDP datagram: use "
-				"--transport tcp or auto",
-				len);
-		rc = -1;
-	} else {
+	if(k->fd >= 0 && k->tcp != hop->tcp)
+		conn_close(k);
+	for(;;) {
+		reused = k->fd >= 0;
+		if(!reused) {
+			k->tcp = hop->tcp;
+			k->fd = sip_net_open(hop, c->bind_addr, sip_now_ms() + t.timer_f,
+					k->local, sizeof(k->local), err, err_size);
+			if(k->fd < 0)
+				return -1;
+		}
+		a->tcp = hop->tcp;
+		a->local = k->local;
+		msg = sip_msg_build(c, req, d, a, &len, err, err_size);
+		if(!msg)
+			return -1;
+		if(!hop->tcp && len > SIP_UDP_MAX) {
+			snprintf(err, err_size,
+					"request of %zu bytes does not fit a UDP datagram: use "
+					"--transport tcp or auto",
+					len);
+			osip_free(msg);
+			return -1;
+		}
 		t.buf = msg;
 		t.len = len;
-		rc = hop->tcp ? tcp_txn(&t, fd, out, err, err_size)
-					  : udp_txn(&t, fd, out, err, err_size);
+		t.closed = 0;
+		rc = hop->tcp ? tcp_txn(&t, k->fd, out, err, err_size)
+					  : udp_txn(&t, k->fd, out, err, err_size);
+		osip_free(msg);
+		if(rc && hop->tcp)
+			conn_close(k);
+		/* a kept TCP connection the proxy closed meanwhile: once more
+		 * on a new one */
+		if(rc && hop->tcp && reused && t.closed)
+			continue;
+		return rc;
 	}
-	osip_free(msg);
-	close(fd);
-	return rc;
 }
 
 int sip_uac_request(const struct sip_uac_cfg *c, const struct sip_req *req,
@@ -324,6 +358,7 @@ int sip_uac_request(const struct sip_uac_cfg *c, const struct sip_req *req,
 	struct sip_dialogish d;
 	struct sip_attempt a;
 	struct sip_hop hop;
+	struct conn k = {.fd = -1};
 	osip_message_t *m = NULL;
 	const char *aname = NULL;
 	char *aval = NULL, *uri = NULL, e2[256];
@@ -346,7 +381,7 @@ int sip_uac_request(const struct sip_uac_cfg *c, const struct sip_req *req,
 	for(;;) {
 		a.auth_name = aname;
 		a.auth_value = aval;
-		if(attempt(c, req, &d, &a, &hop, uri_tcp, &m, err, err_size))
+		if(attempt(c, req, &d, &a, &hop, uri_tcp, &k, &m, err, err_size))
 			goto out;
 		st = m->status_code;
 		if(st != 401 && st != 407)
@@ -401,5 +436,6 @@ out:
 		free(aval);
 	}
 	osip_free(uri);
+	conn_close(&k);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* SIP UAC: framing, parsing and matching responses, and reading them
  * (sip_int.h, sip_uac.h). libosip2 does the parsing. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,26 @@
 
 static int parser_ready;
 
+static void no_trace(const char *fi, int li, osip_trace_level_t level,
+		const char *chfr, va_list ap)
+{
+	(void)fi;
+	(void)li;
+	(void)level;
+	(void)chfr;
+	(void)ap;
+}
+
 static void parser_once(void)
 {
+	int i;
+
 	if(!parser_ready) {
+		/* libosip2 traces parse errors to stderr: a garbled answer is
+		 * our error message's business */
+		osip_trace_initialize_func(TRACE_LEVEL0, no_trace);
+		for(i = 0; i < END_TRACE_LEVEL; i++)
+			osip_trace_disable_level((osip_trace_level_t)i);
 		parser_init();
 		parser_ready = 1;
 	}

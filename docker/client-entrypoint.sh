@@ -10,8 +10,9 @@
 # seed: makes $DATA/lab-demo.bin ($DEMO_SIZE_KIB KiB of random bytes, once),
 #   `p2pcd publish` it (the content key sealed to $PUBLIC/license-x25519.pub,
 #   grant/index over HTTPS checked with $PUBLIC/index-cert.pem), writes the
-#   content's SIP URI to $SHARED/content.uri and the file's SHA-256 to
-#   $SHARED/content.sha256, then seeds (the container stays up).
+#   content's SIP URI (from its --json result) to $SHARED/content.uri and
+#   the file's SHA-256 to $SHARED/content.sha256, and seeds (publish goes
+#   on seeding in the foreground: the container stays up).
 # buy: waits for $SHARED/content.uri, `p2pcd buy` it into
 #   $DATA/$P2PCD_USER.out and compares the SHA-256 with the seeder's.
 set -euo pipefail
@@ -53,24 +54,35 @@ seed)
 	: "${P2PCD_USER:?P2PCD_USER (the publisher) is required}"
 	f=$DATA/lab-demo.bin
 	[ -s "$f" ] || head -c "$((${DEMO_SIZE_KIB:-4096} * 1024))" /dev/urandom >"$f"
-	out=$DATA/publish.out
-	retry "${PUBLISH_TRIES:-10}" "$P" publish "$f" --title "${DEMO_TITLE:-Lab demo}" \
-		--price-cents "${DEMO_PRICE_CENTS:-99}" \
-		--license-key "$PUBLIC/license-x25519.pub" \
-		--ca-file "$PUBLIC/index-cert.pem" \
-		--state "$DATA/publish.state" >"$out" ||
-		{ cat "$out" >&2; echo "client: publish failed" >&2; exit 1; }
-	cat "$out"
-	# the content's URI: sip:DOI@CONTENT_DOMAIN (DOI percent-encoded)
-	cd_re=${CONTENT_DOMAIN:-content.ims.test}
-	uri=$(grep -Eo "sip:[^[:space:]<>\"@]+@${cd_re//./\\.}" "$out" | head -1) ||
-		{ echo "client: no content SIP URI in the publish output" >&2; exit 1; }
+	out=$DATA/publish.json
+	# p2pcd publish prints its result (--json) once the AS accepted the
+	# PUBLISH, then goes on seeding in the foreground; it fails at once
+	# (e.g. 503 until a tracker is live), and is then tried again
+	pid=
+	trap '[ -n "$pid" ] && kill -INT "$pid"' TERM INT
+	for ((try = 1; try <= ${PUBLISH_TRIES:-10}; try++)); do
+		rm -f "$out"
+		"$P" publish "$f" --title "${DEMO_TITLE:-Lab demo}" \
+			--price-cents "${DEMO_PRICE_CENTS:-99}" \
+			--license-key "$PUBLIC/license-x25519.pub" \
+			--ca-file "$PUBLIC/index-cert.pem" --dir "$DATA" --force \
+			--state "$DATA/publish.state" --json >"$out" &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null && [ ! -s "$out" ]; do sleep 0.2; done
+		[ -s "$out" ] && break
+		wait "$pid" || true
+		pid=
+		echo "client: publish try $try failed, again in 3 s" >&2
+		sleep 3
+	done
+	[ -s "$out" ] || { echo "client: publish failed" >&2; exit 1; }
+	uri=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["content_uri"])' "$out")
 	sha256sum "$f" | cut -d' ' -f1 >"$SHARED/.content.sha256"
 	mv -f "$SHARED/.content.sha256" "$SHARED/content.sha256"
 	echo "$uri" >"$SHARED/.content.uri"
 	mv -f "$SHARED/.content.uri" "$SHARED/content.uri"
-	echo "client: published $uri; seeding"
-	exec "$P" seed --state "$DATA/publish.state"
+	echo "client: published $uri; seeding (docker stop ends it gracefully)"
+	wait "$pid"
 	;;
 buy)
 	: "${P2PCD_USER:?P2PCD_USER (the buyer) is required}"
@@ -82,7 +94,8 @@ buy)
 	uri=$(cat "$SHARED/content.uri")
 	out=$DATA/$P2PCD_USER.out
 	echo "client: $P2PCD_USER buys $uri"
-	retry "${BUY_TRIES:-3}" "$P" buy "$uri" --ca-file "$PUBLIC/index-cert.pem" --out "$out"
+	retry "${BUY_TRIES:-3}" "$P" buy "$uri" --ca-file "$PUBLIC/index-cert.pem" \
+		--dir "$DATA" --out "$out" --seed-time "${BUY_SEED_TIME:-30}"
 	want=$(cat "$SHARED/content.sha256")
 	got=$(sha256sum "$out" | cut -d' ' -f1)
 	[ "$got" = "$want" ] ||

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The lab's PostgreSQL 15 (Debian package): a cluster in $PGDATA (a volume),
 # the p2pcd schema by sql/migrate --create, the lab subscribers and
-# publisher (docker/lab-subscribers.sql, the rows scripts/lab.sh inserts),
+# publisher (lab/subscribers.sql, the rows scripts/lab.sh inserts),
 # then the server in the foreground as the postgres user. Clients on the
 # lab network log in as postgres with the password of
 # $SECRETS/db.password (scram-sha-256); nothing is trusted without one.
@@ -40,7 +40,7 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -w -t 60 -l "$PGDATA/setup.log" \
 	{ tail -20 "$PGDATA/setup.log" >&2; exit 1; }
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres PGDATABASE=p2pcd
 as_pg "$TOP/sql/migrate" --create
-as_pg psql -X -q -v ON_ERROR_STOP=1 -v domain="$DOMAIN" -f "$TOP/docker/lab-subscribers.sql"
+as_pg psql -X -q -v ON_ERROR_STOP=1 -v domain="$DOMAIN" -f "$TOP/lab/subscribers.sql"
 # the password follows the secret (a re-made secret, an old volume); on
 # stdin, not in a command line
 pw=$(cat "$S/db.password")

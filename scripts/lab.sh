@@ -75,14 +75,7 @@ start_pg() {
 	pg_env
 	"$TOP/sql/migrate" --create
 	# lab subscribers (digest passwords = user name) and the publisher
-	psql -X -q -v ON_ERROR_STOP=1 <<SQL
-INSERT INTO subscriber (username, domain, password) VALUES
-	('alice', '$DOMAIN', 'alice'), ('bob', '$DOMAIN', 'bob'),
-	('carol', '$DOMAIN', 'carol'), ('dave', '$DOMAIN', 'dave')
-	ON CONFLICT DO NOTHING;
-INSERT INTO publishers (impu, display_name) VALUES
-	('sip:alice@$DOMAIN', 'Alice (lab publisher)') ON CONFLICT DO NOTHING;
-SQL
+	psql -X -q -v ON_ERROR_STOP=1 -v domain="$DOMAIN" -f "$TOP/lab/subscribers.sql"
 }
 
 # derive AUD: the key the AS's master derives for a token audience

@@ -200,7 +200,7 @@ for f in sorted(os.listdir(os.path.join(top, "docker"))):
     for ref in sorted(set(re.findall(r"\$TOP/([A-Za-z0-9_./-]+)", text))):
         check(os.path.exists(os.path.join(top, ref)), "docker/%s uses %s: exists" % (f, ref))
 for ref in ("kamailio-cfg/as.cfg", "kamailio-cfg/edge.cfg", "lab/tracker.conf.in",
-            "sql/migrate", "docker/lab-subscribers.sql", "scripts/render-tracker-conf.sh"):
+            "sql/migrate", "lab/subscribers.sql", "scripts/render-tracker-conf.sh"):
     check(os.path.isfile(os.path.join(top, ref)), "%s exists" % ref)
 sys.exit(1 if bad else 0)
 PY

@@ -1,6 +1,6 @@
 -- The lab's subscribers (digest password = user name) and its publisher,
--- the same rows scripts/lab.sh inserts. Idempotent.
--- usage: psql -v ON_ERROR_STOP=1 -v domain=ims.test -f docker/lab-subscribers.sql
+-- shared by scripts/lab.sh and docker/postgres-entrypoint.sh. Idempotent.
+-- usage: psql -v ON_ERROR_STOP=1 -v domain=ims.test -f lab/subscribers.sql
 INSERT INTO subscriber (username, domain, password) VALUES
 	('alice', :'domain', 'alice'), ('bob', :'domain', 'bob'),
 	('carol', :'domain', 'carol'), ('dave', :'domain', 'dave')

@@ -81,7 +81,7 @@ sipc() {
 requests() {
 	python3 - "$SIPP_LOG" "$1" <<'PY'
 import re, sys
-log = open(sys.argv[1], 'rb').read().decode('latin-1')
+log = '\n' + open(sys.argv[1], 'rb').read().decode('latin-1')
 for block in re.split(r'\n-{20,} [^\n]*\n', log):
     if 'message received' not in block.split('\n', 1)[0]:
         continue

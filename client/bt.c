@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "bt.h"
+#include "cli.h"
 #include "progress.h"
 
 #define TORRENT_MAX (16u << 20)
@@ -67,44 +68,12 @@ struct bt_session
 	struct bt_status last;
 };
 
-/* signals: caught from the first bt_start to the last bt_stop */
-static volatile sig_atomic_t bt_sig, bt_sig_count;
-static int sig_refs;
-static struct sigaction old_int, old_term;
 static int curl_refs;
 
-static void on_signal(int sig)
-{
-	bt_sig = sig;
-	bt_sig_count++;
-}
-
-static void signals_catch(void)
-{
-	struct sigaction sa;
-
-	if(sig_refs++)
-		return;
-	bt_sig = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* no SA_RESTART: a signal cuts the poll interval short */
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-}
-
-static void signals_release(void)
-{
-	if(--sig_refs)
-		return;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-}
-
+/* signals: cli_catch_stop (cli.h), from the first bt_start on */
 int bt_interrupted(void)
 {
-	return bt_sig;
+	return cli_interrupted();
 }
 
 static int64_t now_ms(void)
@@ -615,7 +584,6 @@ static void session_free(struct bt_session *s)
 	free(s);
 	if(--curl_refs == 0)
 		curl_global_cleanup();
-	signals_release();
 }
 
 /* writes the secret to a fresh 0600 file for --conf-path; 0 or -1 */
@@ -773,7 +741,7 @@ int bt_start(const struct bt_opts *o, struct bt_session **out, char *err,
 		free(torrent);
 		return -1;
 	}
-	signals_catch();
+	cli_catch_stop();
 	if(curl_refs++ == 0 && curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		set_err(err, err_size, "cannot initialise libcurl");
 		goto fail;
@@ -961,12 +929,12 @@ static int loop(struct bt_session *s, struct progress *p, int timeout_s,
 	char done[32];
 
 	for(;;) {
-		if(bt_sig) {
+		if(cli_interrupted()) {
 			*st = s->last;
 			st->elapsed_ms = now_ms() - s->t0_ms;
 			if(!st->failed)
 				snprintf(st->error, sizeof(st->error), "interrupted by %s",
-						bt_sig == SIGINT ? "SIGINT" : "SIGTERM");
+						strsignal(cli_interrupted()));
 			return until_complete ? -1 : 0;
 		}
 		bt_poll(s, st);
@@ -1012,7 +980,8 @@ int bt_seed(struct bt_session *s, struct progress *p, int seconds,
 int bt_stop(struct bt_session *s, struct bt_status *final)
 {
 	int64_t t0;
-	int count, rc = 0;
+	unsigned count;
+	int rc = 0;
 
 	if(!s)
 		return 0;
@@ -1021,11 +990,11 @@ int bt_stop(struct bt_session *s, struct bt_status *final)
 		 * aria2.shutdown does the same after a fixed 3 s delay */
 		kill(s->pid, SIGINT);
 		t0 = now_ms();
-		count = bt_sig_count;
+		count = cli_stop_count();
 		while(!reap(s, 0) && now_ms() - t0 < STOP_WAIT_MS) {
-			if(bt_sig_count != count) {
+			if(cli_stop_count() != count) {
 				/* asked again: aria2c's second SIGINT stops it at once */
-				count = bt_sig_count;
+				count = cli_stop_count();
 				kill(s->pid, SIGINT);
 			}
 			nap(100);

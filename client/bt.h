@@ -5,9 +5,10 @@
  *
  * aria2c runs in a process group of its own (a terminal's ^C reaches only
  * us, and we stop it gracefully so the tracker gets event=stopped), with
- * --stop-with-process=our PID so it never outlives us. From bt_start to
- * bt_stop, SIGINT and SIGTERM are caught: they end bt_run/bt_seed
- * (bt_interrupted() tells which signal) instead of killing the process.
+ * --stop-with-process=our PID so it never outlives us. From the first
+ * bt_start on, SIGINT, SIGTERM and SIGHUP are caught (cli_catch_stop):
+ * they end bt_run/bt_seed (bt_interrupted() tells which signal) instead of
+ * killing the process.
  */
 #ifndef P2PCD_CLIENT_BT_H
 #define P2PCD_CLIENT_BT_H

@@ -54,13 +54,17 @@ char *cli_read_token(const char *cmd, const char *tok, const char *file);
 int cli_exists(const char *path);
 
 /*
- * Long-running commands (buy, publish, fetch): from now on SIGINT, SIGTERM
- * and SIGHUP only set a flag that cli_interrupted() reads, so the command
- * can stop aria2c gracefully (event=stopped) and withdraw what it must;
- * temporary output files are still removed at once.
+ * Long-running commands (buy, publish, fetch; bt_start calls it): from now
+ * on SIGINT, SIGTERM and SIGHUP only record the signal, so the command can
+ * stop aria2c gracefully (event=stopped to the tracker) and finish what it
+ * must; temporary output files are still removed at once. The one signal
+ * handler of the CLI (cli_out_open's cleanup is the same handler).
  */
 void cli_catch_stop(void);
+/* the last signal that asked to stop, or 0 */
 int cli_interrupted(void);
+/* how many such signals arrived (a second ^C: stop faster) */
+unsigned cli_stop_count(void);
 
 /* a decimal integer in lo..hi: 0, or -1 */
 int cli_parse_long(const char *s, long lo, long hi, long *out);

@@ -65,7 +65,7 @@ int cli_exists(const char *path)
 static char sig_tmp[SIG_SLOTS][4096];
 static volatile sig_atomic_t sig_armed[SIG_SLOTS];
 
-static volatile sig_atomic_t stop_catching, stop_requested;
+static volatile sig_atomic_t stop_catching, stop_signal, stop_count;
 
 static void on_signal(int sig)
 {
@@ -75,7 +75,8 @@ static void on_signal(int sig)
 		if(sig_armed[i])
 			unlink(sig_tmp[i]);
 	if(stop_catching) {
-		stop_requested = 1;
+		stop_signal = sig;
+		stop_count++;
 		return;
 	}
 	signal(sig, SIG_DFL);
@@ -87,7 +88,7 @@ static void install(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = on_signal; /* no SA_RESTART: a signal ends a sleep */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -102,7 +103,12 @@ void cli_catch_stop(void)
 
 int cli_interrupted(void)
 {
-	return stop_requested;
+	return stop_signal;
+}
+
+unsigned cli_stop_count(void)
+{
+	return (unsigned)stop_count;
 }
 
 static void untrack(const char *tmp)

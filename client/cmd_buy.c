@@ -352,10 +352,8 @@ int cmd_buy(int argc, char **argv)
 	}
 	if(bt_run(s, &pr, o.timeout, &st)) {
 		progress_done(&pr);
-		cli_err("buy", "the download did not complete: %s%s%s",
-				st.error[0] ? st.error : "interrupted or timed out",
-				bt_tracker_error(s) ? "; tracker: " : "",
-				bt_tracker_error(s) ? bt_tracker_error(s) : "");
+		cli_err("buy", "the download did not complete: %s",
+				st.error[0] ? st.error : "interrupted or timed out");
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

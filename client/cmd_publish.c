@@ -368,9 +368,7 @@ static int seed(
 			progress_update(&pr, &st);
 		if(st.failed) {
 			progress_done(&pr);
-			cli_err("publish", "seeding failed: %s%s%s", st.error,
-					bt_tracker_error(bs) ? "; tracker: " : "",
-					bt_tracker_error(bs) ? bt_tracker_error(bs) : "");
+			cli_err("publish", "seeding failed: %s", st.error);
 			goto out;
 		}
 		if(time(NULL) >= s->refreshed + s->expires / 2) {

@@ -132,13 +132,22 @@ for b in $BUYERS; do
 	fi
 done
 python3 - "$D/summary.json" "$doi" "$uri" "$size" "$n" "$matches" \
-	"$pub_up" "$peer_up" "$t0" "$t1" <<'PY'
+	"$pub_up" "$peer_up" "$t0" "$t1" "$D" $BUYERS <<'PY'
 import json, sys
-out, doi, uri, size, n, matches, pub, peer, t0, t1 = sys.argv[1:]
+out, doi, uri, size, n, matches, pub, peer, t0, t1, d = sys.argv[1:12]
 size, n, matches, pub, peer = map(int, (size, n, matches, pub, peer))
+# each buyer's download time (p2pcd buy --json "seconds"): the last one
+# is when the swarm had delivered the file to everybody
+dl = []
+for b in sys.argv[12:]:
+    try:
+        dl.append(json.load(open("%s/%s/buy.json" % (d, b)))["seconds"])
+    except (OSError, ValueError, KeyError):
+        pass
 s = {"doi": doi, "content_uri": uri, "size_bytes": size, "buyers": n,
      "identical": matches, "publisher_uploaded": pub, "peers_uploaded": peer,
      "publisher_upload_ratio": round(pub / size, 3),
+     "completion_seconds": round(max(dl), 1) if dl else None,
      "seconds": round(float(t1) - float(t0), 1)}
 json.dump(s, open(out, "w"), indent=1)
 print("== publisher uploaded %.2fx the file (%d bytes), buyers served each "

@@ -47,7 +47,7 @@ lab-stop:
 	./scripts/lab.sh stop
 
 fuzz-long:
-	for d in tests/fuzz tests/fuzz/tracker tests/fuzz/drm tests/fuzz/client; do \
+	for d in tests/fuzz tests/fuzz/tracker tests/fuzz/drm tests/fuzz/client tests/fuzz/module; do \
 		$(MAKE) -C $$d run FUZZ_SECONDS=600 || exit 1; \
 	done
 

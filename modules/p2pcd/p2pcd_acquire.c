@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include <sodium.h>
-#include <jansson.h>
 
 #include "core/dprint.h"
 #include "core/parser/parse_cseq.h"
@@ -31,6 +30,7 @@
 #include "p2pcd_cache.h"
 #include "p2pcd_db.h"
 #include "p2pcd_keys.h"
+#include "p2pcd_parse.h"
 #include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
 
@@ -44,31 +44,13 @@ typedef struct p2pcd_acq
 
 int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
 {
-	str u;
-	int i, n, hi, lo;
+	int n;
 
 	if(parse_sip_msg_uri(msg) < 0)
 		return -1;
-	u = msg->parsed_uri.user;
-	n = 0;
-	for(i = 0; i < u.len; i++) {
-		if(n >= size - 1)
-			return -1;
-		if(u.s[i] == '%') {
-			if(i + 2 >= u.len)
-				return -1;
-			hi = hex2int(u.s[i + 1]);
-			lo = hex2int(u.s[i + 2]);
-			if(hi < 0 || lo < 0)
-				return -1;
-			out[n++] = (hi << 4) | lo;
-			i += 2;
-		} else {
-			out[n++] = u.s[i];
-		}
-	}
-	out[n] = '\0';
-	if(n == 0 || n > P2PCD_DOI_MAX || !p2pcd_printable(out, n))
+	n = p2pcd_doi_unescape(
+			msg->parsed_uri.user.s, msg->parsed_uri.user.len, out, size);
+	if(n < 0)
 		return -1;
 	doi->s = out;
 	doi->len = n;
@@ -374,8 +356,7 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 static int p2pcd_acq_body(sip_msg_t *msg, long long *max_price)
 {
 	str body;
-	json_t *o, *v;
-	json_error_t jerr;
+	const char *why;
 
 	*max_price = -1;
 	if(p2pcd_body(msg, &body) < 0) {
@@ -394,23 +375,10 @@ static int p2pcd_acq_body(sip_msg_t *msg, long long *max_price)
 					   "Accept: application/json\r\n")
 			   - 1;
 	}
-	o = json_loadb(body.s, body.len, JSON_REJECT_DUPLICATES, &jerr);
-	if(o == NULL || !json_is_object(o)) {
-		if(o)
-			json_decref(o);
+	if(p2pcd_acq_body_parse(body.s, body.len, max_price, &why) < 0) {
 		update_stat(p2pcd_ref_malformed_stat, 1);
-		return p2pcd_reply(msg, 400, "Body Is Not A JSON Object", NULL) - 1;
+		return p2pcd_reply(msg, 400, why, NULL) - 1;
 	}
-	v = json_object_get(o, "max_price_cents");
-	if(v != NULL) {
-		if(!json_is_integer(v) || json_integer_value(v) < 0) {
-			json_decref(o);
-			update_stat(p2pcd_ref_malformed_stat, 1);
-			return p2pcd_reply(msg, 400, "Bad max_price_cents", NULL) - 1;
-		}
-		*max_price = json_integer_value(v);
-	}
-	json_decref(o);
 	return 0;
 }
 

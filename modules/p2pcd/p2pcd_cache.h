@@ -7,9 +7,9 @@
 
 #include "core/str.h"
 
-#define P2PCD_DOI_MAX 128
+#include "p2pcd_parse.h" /* P2PCD_DOI_MAX, P2PCD_RIGHTS_MAX */
+
 #define P2PCD_TRACKER_MAX 64
-#define P2PCD_RIGHTS_MAX 2048
 
 enum p2pcd_state
 {

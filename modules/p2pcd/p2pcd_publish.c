@@ -29,28 +29,23 @@
 #include <time.h>
 
 #include <sodium.h>
-#include <jansson.h>
 
 #include "core/dprint.h"
 #include "core/trim.h"
 #include "core/ut.h"
-
-#include "p2pcd/base64url.h"
 
 #include "p2pcd.h"
 #include "p2pcd_async.h"
 #include "p2pcd_cache.h"
 #include "p2pcd_db.h"
 #include "p2pcd_keys.h"
+#include "p2pcd_parse.h"
 #include "p2pcd_publish.h"
 #include "p2pcd_sip.h"
-#include "p2pcd_torrent.h"
 #include "p2pcd_trust.h"
 
 #define P2PCD_EVENT "p2pcd-content"
 #define P2PCD_ETAG_MAX 64
-#define P2PCD_TITLE_MAX 2048 /* bytes; the table allows 512 characters */
-#define P2PCD_SEALED_MAX (crypto_box_SEALBYTES + 64)
 
 enum p2pcd_pub_kind
 {
@@ -65,31 +60,10 @@ typedef struct p2pcd_pub
 	int kind;
 	int expires;
 	char etag[P2PCD_ETAG_MAX + 1];
-	char title[P2PCD_TITLE_MAX + 1];
-	long long price;
-	char currency[4];
-	char rights[P2PCD_RIGHTS_MAX + 1];
-	unsigned char ih[20];
-	unsigned char kid[16];
-	unsigned char fp[32];
-	int has_fp;
-	long long size;
-	unsigned char sealed[P2PCD_SEALED_MAX];
-	int sealed_len;
+	p2pcd_pubinfo_t b;
 	int torrent_len;
 	unsigned char torrent[];
 } p2pcd_pub_t;
-
-/* characters of a valid UTF-8 string (jansson checked it) */
-static size_t p2pcd_utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for(; *s; s++)
-		if(((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 /* random lowercase base32 characters */
 static void p2pcd_rand32(char *out, int n)
@@ -151,16 +125,16 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	p2pcd_sql_lit(&q, p->id.impu, p->id.impu_len);
 	p2pcd_sql_add(&q, "), (SELECT count(*) FROM blocklist WHERE (kind = "
 					  "'info_hash' AND value = ");
-	p2pcd_sql_bytea(&q, p->ih, 20);
+	p2pcd_sql_bytea(&q, p->b.ih, 20);
 	p2pcd_sql_add(&q, ") OR (kind = 'fingerprint' AND value = ");
-	if(p->has_fp)
-		p2pcd_sql_bytea(&q, p->fp, 32);
+	if(p->b.has_fp)
+		p2pcd_sql_bytea(&q, p->b.fp, 32);
 	else
 		p2pcd_sql_add(&q, "NULL");
 	p2pcd_sql_add(&q, ")), (SELECT count(*) FROM content WHERE info_hash = ");
-	p2pcd_sql_bytea(&q, p->ih, 20);
+	p2pcd_sql_bytea(&q, p->b.ih, 20);
 	p2pcd_sql_add(&q, " OR kid = ");
-	p2pcd_sql_bytea(&q, p->kid, 16);
+	p2pcd_sql_bytea(&q, p->b.kid, 16);
 	p2pcd_sql_addf(&q,
 			"), (SELECT id FROM trackers WHERE state = 'active' AND "
 			"last_seen > now() - make_interval(secs => %d) "
@@ -207,10 +181,10 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 		return;
 	}
 	memcpy(c.doi, doi, c.doi_len);
-	memcpy(c.info_hash, p->ih, 20);
-	memcpy(c.kid, p->kid, 16);
-	c.rights = p->rights;
-	c.rights_len = strlen(p->rights);
+	memcpy(c.info_hash, p->b.ih, 20);
+	memcpy(c.kid, p->b.kid, 16);
+	c.rights = p->b.rights;
+	c.rights_len = strlen(p->b.rights);
 	p2pcd_grant_id(gid);
 	p2pcd_grant_id(etag);
 	now = time(NULL);
@@ -230,22 +204,22 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 					  "expires) VALUES (");
 	p2pcd_sql_lit(&q, doi, c.doi_len);
 	p2pcd_sql_add(&q, ", ");
-	p2pcd_sql_lit(&q, p->title, strlen(p->title));
+	p2pcd_sql_lit(&q, p->b.title, strlen(p->b.title));
 	p2pcd_sql_add(&q, ", ");
-	p2pcd_sql_bytea(&q, p->ih, 20);
+	p2pcd_sql_bytea(&q, p->b.ih, 20);
 	p2pcd_sql_add(&q, ", ");
-	p2pcd_sql_bytea(&q, p->kid, 16);
-	p2pcd_sql_addf(&q, ", %lld, ", p->size);
-	if(p->has_fp)
-		p2pcd_sql_bytea(&q, p->fp, 32);
+	p2pcd_sql_bytea(&q, p->b.kid, 16);
+	p2pcd_sql_addf(&q, ", %lld, ", p->b.size);
+	if(p->b.has_fp)
+		p2pcd_sql_bytea(&q, p->b.fp, 32);
 	else
 		p2pcd_sql_add(&q, "NULL");
 	p2pcd_sql_addf(&q, ", '%s', ", state);
 	p2pcd_sql_lit(&q, c.tracker, strlen(c.tracker));
 	p2pcd_sql_add(&q, ", ");
 	p2pcd_sql_lit(&q, p->id.impu, p->id.impu_len);
-	p2pcd_sql_addf(&q, ", %lld, '%s', ", p->price, p->currency);
-	p2pcd_sql_lit(&q, p->rights, strlen(p->rights));
+	p2pcd_sql_addf(&q, ", %lld, '%s', ", p->b.price, p->b.currency);
+	p2pcd_sql_lit(&q, p->b.rights, strlen(p->b.rights));
 	p2pcd_sql_add(&q, "::jsonb, ");
 	p2pcd_sql_lit(&q, etag, strlen(etag));
 	p2pcd_sql_addf(&q,
@@ -255,9 +229,9 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	p2pcd_sql_bytea(&q, p->torrent, p->torrent_len);
 	p2pcd_sql_add(&q, " FROM c), k AS (INSERT INTO content_keys (kid, doi, "
 					  "sealed_key) SELECT ");
-	p2pcd_sql_bytea(&q, p->kid, 16);
+	p2pcd_sql_bytea(&q, p->b.kid, 16);
 	p2pcd_sql_add(&q, ", doi, ");
-	p2pcd_sql_bytea(&q, p->sealed, p->sealed_len);
+	p2pcd_sql_bytea(&q, p->b.sealed, p->b.sealed_len);
 	p2pcd_sql_add(&q, " FROM c), g AS (INSERT INTO grants (id, doi, impu, "
 					  "subject, role, adm_token, lic_token, expires) SELECT ");
 	p2pcd_sql_lit(&q, gid, strlen(gid));
@@ -349,28 +323,6 @@ static void p2pcd_pub_run(p2pcd_job_t *job)
 		p2pcd_pub_refresh(job, p);
 }
 
-static int p2pcd_unhex_json(
-		json_t *o, const char *name, unsigned char *out, int n, int required)
-{
-	const char *s;
-	int i, hi, lo;
-	json_t *v = json_object_get(o, name);
-
-	if(v == NULL)
-		return required ? -1 : 0;
-	s = json_string_value(v);
-	if(s == NULL || (int)strlen(s) != 2 * n)
-		return -1;
-	for(i = 0; i < n; i++) {
-		hi = hex2int(s[2 * i]);
-		lo = hex2int(s[2 * i + 1]);
-		if(hi < 0 || lo < 0)
-			return -1;
-		out[i] = (hi << 4) | lo;
-	}
-	return 1;
-}
-
 static int p2pcd_bad(sip_msg_t *msg, const char *why)
 {
 	char reason[96];
@@ -380,110 +332,42 @@ static int p2pcd_bad(sip_msg_t *msg, const char *why)
 	return p2pcd_reply(msg, 400, reason, NULL);
 }
 
+/* the job, allocated once the torrent's decoded size is known */
+static unsigned char *p2pcd_pub_torrent_buf(size_t len, void *ctx)
+{
+	p2pcd_job_t **job = ctx;
+
+	*job = p2pcd_job_new(p2pcd_pub_run, sizeof(p2pcd_pub_t) + len);
+	if(*job == NULL)
+		return NULL;
+	return ((p2pcd_pub_t *)(*job)->data)->torrent;
+}
+
 /* parse and check the body into a new job (or answer and return NULL) */
 static p2pcd_job_t *p2pcd_pub_body(sip_msg_t *msg, str *body)
 {
-	json_t *o = NULL, *v;
-	json_error_t jerr;
 	p2pcd_job_t *job = NULL;
+	p2pcd_pubinfo_t pi;
 	p2pcd_pub_t *p;
-	const char *s, *why;
-	char *rights;
-	size_t tlen, n;
+	const char *why;
+	size_t n;
+	int ret;
 
-	o = json_loadb(body->s, body->len, JSON_REJECT_DUPLICATES, &jerr);
-	if(o == NULL || !json_is_object(o)) {
-		p2pcd_bad(msg, "body is not a JSON object");
-		goto err;
-	}
-	v = json_object_get(o, "torrent");
-	s = json_string_value(v);
-	if(s == NULL || strlen(s) == 0) {
-		p2pcd_bad(msg, "torrent (base64url) required");
-		goto err;
-	}
-	tlen = p2pcd_b64url_dec_max(strlen(s));
-	job = p2pcd_job_new(p2pcd_pub_run, sizeof(p2pcd_pub_t) + tlen);
-	if(job == NULL) {
+	ret = p2pcd_pub_body_parse(body->s, body->len, p2pcd_max_content_size, &pi,
+			p2pcd_pub_torrent_buf, &job, &n, &why);
+	if(ret == -2) {
 		p2pcd_reply(msg, 500, "Server Internal Error", NULL);
-		goto err;
+		return NULL;
+	}
+	if(ret < 0) {
+		p2pcd_bad(msg, why);
+		p2pcd_job_free(job);
+		return NULL;
 	}
 	p = job->data;
-	if(p2pcd_b64url_decode(s, strlen(s), p->torrent, tlen, &n) < 0) {
-		p2pcd_bad(msg, "torrent is not base64url");
-		goto err;
-	}
+	p->b = pi;
 	p->torrent_len = n;
-	if(p2pcd_torrent_check(
-			   p->torrent, n, p2pcd_max_content_size, p->ih, &p->size, &why)
-			< 0) {
-		p2pcd_bad(msg, why);
-		goto err;
-	}
-	s = json_string_value(json_object_get(o, "title"));
-	if(s == NULL || strlen(s) == 0 || strlen(s) > P2PCD_TITLE_MAX
-			|| json_string_length(json_object_get(o, "title")) != strlen(s)
-			|| p2pcd_utf8_chars(s) > 512) {
-		p2pcd_bad(msg, "title (1 to 512 characters) required");
-		goto err;
-	}
-	strcpy(p->title, s);
-	v = json_object_get(o, "price_cents");
-	if(v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0)) {
-		p2pcd_bad(msg, "bad price_cents");
-		goto err;
-	}
-	p->price = v ? json_integer_value(v) : 0;
-	v = json_object_get(o, "currency");
-	s = v ? json_string_value(v) : "EUR";
-	if(s == NULL || strlen(s) != 3 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A'
-			|| s[1] > 'Z' || s[2] < 'A' || s[2] > 'Z') {
-		p2pcd_bad(msg, "bad currency");
-		goto err;
-	}
-	strcpy(p->currency, s);
-	v = json_object_get(o, "rights");
-	if(v != NULL && !json_is_object(v)) {
-		p2pcd_bad(msg, "rights must be an object");
-		goto err;
-	}
-	rights = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	/* jsonb refuses \u0000: a 400 here, not a failed statement */
-	if(v != NULL
-			&& (rights == NULL || strlen(rights) > P2PCD_RIGHTS_MAX
-					|| strstr(rights, "\\u0000") != NULL)) {
-		free(rights);
-		p2pcd_bad(msg, "rights too large");
-		goto err;
-	}
-	strcpy(p->rights, rights ? rights : "{}");
-	free(rights);
-	if(p2pcd_unhex_json(o, "kid", p->kid, 16, 1) < 0) {
-		p2pcd_bad(msg, "kid (32 hex digits) required");
-		goto err;
-	}
-	p->has_fp = p2pcd_unhex_json(o, "fingerprint", p->fp, 32, 0);
-	if(p->has_fp < 0) {
-		p2pcd_bad(msg, "fingerprint must be 64 hex digits");
-		goto err;
-	}
-	s = json_string_value(json_object_get(o, "sealed_key"));
-	if(s == NULL
-			|| p2pcd_b64url_decode(
-					   s, strlen(s), p->sealed, sizeof(p->sealed), &n)
-					   < 0
-			|| n < crypto_box_SEALBYTES + 16) {
-		p2pcd_bad(msg, "sealed_key (base64url sealed box) required");
-		goto err;
-	}
-	p->sealed_len = n;
-	json_decref(o);
 	return job;
-err:
-	if(o)
-		json_decref(o);
-	p2pcd_job_free(job);
-	return NULL;
 }
 
 /* 1 if the Event header names our package */

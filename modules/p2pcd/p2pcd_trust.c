@@ -34,16 +34,6 @@ static p2pcd_netlist_t *p2pcd_trusted = NULL;
 static str p2pcd_hdr_psu = str_init("P-Served-User");
 static str p2pcd_hdr_pcv = str_init("P-Charging-Vector");
 
-int p2pcd_printable(const char *s, int len)
-{
-	int i;
-
-	for(i = 0; i < len; i++)
-		if((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 /**
  * parse trusted_scscf into shared memory (mod_init)
  */

@@ -8,6 +8,8 @@
 
 #include "core/parser/msg_parser.h"
 
+#include "p2pcd_parse.h" /* p2pcd_printable */
+
 #define P2PCD_IDENTITY_MAX 255
 #define P2PCD_PCV_MAX 127
 
@@ -37,7 +39,5 @@ int p2pcd_trust_request(sip_msg_t *msg, int method, const char *allow,
 		p2pcd_ident_t *id, int *ret);
 /* exported for tests of the parser: icid-value and orig-ioi of a PCV */
 int p2pcd_pcv_parse(str *body, p2pcd_ident_t *id);
-/* 1 if every byte of s is printable ASCII (0x21..0x7e), else 0 */
-int p2pcd_printable(const char *s, int len);
 
 #endif /* _P2PCD_TRUST_H_ */

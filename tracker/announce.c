@@ -11,6 +11,7 @@
 #include "accounting.h"
 #include "p2pcd/bencode.h"
 #include "reports.h"
+#include "tamper.h"
 
 /* a single report above this is not believed (and keeps BIGINT happy) */
 #define MAX_DELTA (1ull << 42)
@@ -207,6 +208,7 @@ static uint8_t *do_announce(
 	uint8_t ip[16], pid_hash[8];
 	uint16_t src_port;
 	int ip_len, want;
+	swarm_skip_fn skip;
 	/* numwant_max is capped at 1000 by the config */
 	uint8_t buf4[1000 * 6], buf6[1000 * 18];
 
@@ -238,6 +240,16 @@ static uint8_t *do_announce(
 		want = t->cfg.numwant_max;
 	if(a.stopped)
 		want = 0;
+	/* DESIGN 7.2 (tamper.h): a subject reported for bad pieces is
+	 * refused (one byte load) and leaves the swarm */
+	if(tamper_refused(cl.subject)) {
+		a.stopped = true;
+		pthread_mutex_lock(&sw->mu);
+		if(!swarm_announce(&sw->peers, &a, &d))
+			sw->dirty = true;
+		pthread_mutex_unlock(&sw->mu);
+		return tamper_refusal(len);
+	}
 
 	pthread_mutex_lock(&sw->mu);
 	if(swarm_announce(&sw->peers, &a, &d)) {
@@ -249,10 +261,12 @@ static uint8_t *do_announce(
 	if((d.was_leecher && a.seed) || (d.is_new && q->event == TQ_EV_COMPLETED))
 		sw->completed++;
 	sw->dirty = true;
-	p.n4 = swarm_pick(
-			&sw->peers, 4, a.key, a.seed, (unsigned)want, next_rand(w), buf4);
-	p.n6 = swarm_pick(&sw->peers, 16, a.key, a.seed, (unsigned)want - p.n4,
-			next_rand(w), buf6);
+	/* refused subjects' peers are not handed out (tamper.h) */
+	skip = tamper_active() ? tamper_skip : NULL;
+	p.n4 = swarm_pick_skip(&sw->peers, 4, a.key, a.seed, (unsigned)want,
+			next_rand(w), buf4, skip, NULL);
+	p.n6 = swarm_pick_skip(&sw->peers, 16, a.key, a.seed, (unsigned)want - p.n4,
+			next_rand(w), buf6, skip, NULL);
 	p.seeders = sw->peers.seeders;
 	p.leechers = sw->peers.leechers;
 	pthread_mutex_unlock(&sw->mu);

@@ -39,6 +39,7 @@ void config_defaults(struct tracker_config *c)
 	c->log_level = LOG_INFO;
 	license_config_defaults(&c->lic);
 	index_config_defaults(&c->idx);
+	tamper_config_defaults(&c->tamper);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -268,6 +269,8 @@ static int load_all(
 		errf(err, en, "index.enabled needs database.enabled");
 		return -1;
 	}
+	if(tamper_config_load(cf, &c->tamper, err, en))
+		return -1;
 	return 0;
 }
 

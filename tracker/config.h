@@ -11,6 +11,7 @@
 
 #include "index_config.h"
 #include "license_config.h"
+#include "tamper_config.h"
 #include "p2pcd/jws.h"
 
 /* peer expiry is a 16-bit tick count (swarm.h) */
@@ -58,8 +59,9 @@ struct tracker_config
 	int db_register_interval;
 	int db_reconnect_interval;
 
-	struct license_config lic; /* the license service role */
-	struct index_config idx;   /* the content index role */
+	struct license_config lic;	 /* the license service role */
+	struct index_config idx;	 /* the content index role */
+	struct tamper_config tamper; /* bad-piece reports (tamper.h) */
 
 	bool log_syslog;
 	int log_level; /* LOG_ERR..LOG_DEBUG */

@@ -15,6 +15,7 @@
 #include "reports.h"
 #include "p2pcd/infohash.h"
 #include "sbuf.h"
+#include "tamper.h"
 
 static pthread_mutex_t admin_mu = PTHREAD_MUTEX_INITIALIZER;
 static PGconn *admin_conn;
@@ -465,6 +466,7 @@ static int flush_all(struct tracker *t, PGconn *conn)
 
 	rc |= flush_transfers(conn);
 	rc |= flush_reports(t, conn);
+	rc |= tamper_db_flush(t, conn);
 	if(rc)
 		atomic_fetch_add(&t->flushes_failed, 1);
 	else
@@ -479,6 +481,10 @@ static int db_setup(struct tracker *t, PGconn *conn)
 			|| run(conn, "LISTEN p2pcd_tracker", 0, NULL, NULL)
 			|| register_tracker(t, conn) || load_catalog(t, conn))
 		return -1;
+	/* bad-piece reports: queued ones first, then the refused set from
+	 * all of them; a failure here only keeps the set as it was */
+	if(tamper_db_flush(t, conn) == 0)
+		tamper_db_load(t, conn);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "p2pcd/ct.h"
 #include "p2pcd/infohash.h"
+#include "tamper.h"
 
 static enum MHD_Result reply(struct MHD_Connection *con, unsigned status,
 		const char *ctype, char *body, size_t len)
@@ -166,6 +167,12 @@ static enum MHD_Result route(struct tracker *t, struct MHD_Connection *con,
 				|| !(s = catalog_find(&t->cat, ih)))
 			return reply_error(con, MHD_HTTP_NOT_FOUND, "unknown info-hash");
 		return reply_json(con, MHD_HTTP_OK, swarm_json(s));
+	}
+	if(strncmp(url, "/tamper", 7) == 0 && (url[7] == '\0' || url[7] == '/')) {
+		unsigned st;
+		json_t *j = tamper_admin(t, url, get, post, &st);
+
+		return reply_json(con, st, j);
 	}
 	if(post
 			&& (strncmp(url, "/content/", 9) == 0

@@ -3,27 +3,34 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "announce.h"
 #include "license.h"
 #include "log.h"
+#include "tamper.h"
+#include "tamper_req.h"
 
 #define ANNOUNCE_PREFIX "/announce"
 #define SCRAPE_PREFIX "/scrape"
 #define LICENSE_PATH "/license"
+#define REPORT_PREFIX "/report"
 
 /* per request, made from the raw URI before libmicrohttpd unescapes it */
 struct req
 {
-	int route; /* 0 unknown, 1 announce, 2 scrape, 3 license */
+	int route; /* 0 unknown, 1 announce, 2 scrape, 3 license, 4 report */
 	int calls;
 	int parse_rc;
 	const char *why;
 	struct tq q;
 	unsigned lic_err; /* 405 or 413 found while reading a license request */
 	struct license_job job;
+	char *rbody; /* a bad-piece report's body (TREQ_MAX_BODY) */
+	size_t rbody_len;
+	unsigned rep_err; /* 405 or 413 found while reading a report */
 };
 
 static int prefix_route(const char *path, size_t len, const char *prefix)
@@ -49,6 +56,9 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
 	r->route = 0;
 	r->lic_err = 0;
 	memset(&r->job, 0, sizeof(r->job));
+	r->rbody = NULL;
+	r->rbody_len = 0;
+	r->rep_err = 0;
 	qm = strchr(uri, '?');
 	plen = qm ? (size_t)(qm - uri) : strlen(uri);
 	if(prefix_route(uri, plen, ANNOUNCE_PREFIX))
@@ -58,6 +68,10 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
 	else if(w->t->cfg.lic.enabled && plen == strlen(LICENSE_PATH)
 			&& memcmp(uri, LICENSE_PATH, plen) == 0) {
 		r->route = 3;
+		return r;
+	} else if(w->t->cfg.tamper.enabled
+			  && prefix_route(uri, plen, REPORT_PREFIX)) {
+		r->route = 4;
 		return r;
 	}
 	if(r->route)
@@ -87,6 +101,7 @@ static void completed_cb(void *cls, struct MHD_Connection *con, void **req_cls,
 		free(r->job.auth);
 		free(r->job.body);
 		free(r->job.resp);
+		free(r->rbody);
 	}
 	free(r);
 	*req_cls = NULL;
@@ -238,6 +253,70 @@ static enum MHD_Result license_access(struct worker *w, struct req *r,
 	return MHD_YES;
 }
 
+/*
+ * POST /report/TOKEN (tamper.h): the body (at most TREQ_MAX_BODY bytes)
+ * is collected, then handled on this thread: no database on the way, the
+ * report is queued for the DB thread. The answer is JSON.
+ */
+static enum MHD_Result report_access(struct worker *w, struct req *r,
+		struct MHD_Connection *con, const char *url, const char *method,
+		const char *upload_data, size_t *upload_data_size)
+{
+	struct MHD_Response *resp;
+	struct tamper_reply rep;
+	const char *tok, *v;
+	size_t tok_len, n = *upload_data_size;
+	enum MHD_Result ret;
+	char ra[16];
+
+	if(r->calls++ == 0) {
+		if(strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+			r->rep_err = MHD_HTTP_METHOD_NOT_ALLOWED;
+		v = MHD_lookup_connection_value(
+				con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if(!r->rep_err && v && strtoull(v, NULL, 10) > TREQ_MAX_BODY)
+			r->rep_err = MHD_HTTP_CONTENT_TOO_LARGE;
+		return MHD_YES;
+	}
+	if(n) {
+		*upload_data_size = 0;
+		if(r->rep_err)
+			return MHD_YES;
+		if(r->rbody_len + n > TREQ_MAX_BODY) {
+			r->rep_err = MHD_HTTP_CONTENT_TOO_LARGE;
+			return MHD_YES;
+		}
+		if(!r->rbody && !(r->rbody = malloc(TREQ_MAX_BODY)))
+			return MHD_NO;
+		memcpy(r->rbody + r->rbody_len, upload_data, n);
+		r->rbody_len += n;
+		return MHD_YES;
+	}
+	token_of(url, REPORT_PREFIX, &tok, &tok_len);
+	tamper_handle(w, tok, tok_len, r->rbody ? r->rbody : "", r->rbody_len,
+			r->rep_err, &rep);
+	if(!rep.body)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(
+			rep.len, rep.body, MHD_RESPMEM_MUST_FREE);
+	if(!resp) {
+		free(rep.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(
+			resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if(rep.status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST");
+	if(rep.retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", rep.retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	ret = MHD_queue_response(con, rep.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 		const char *url, const char *method, const char *version,
 		const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -254,6 +333,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 		return MHD_NO;
 	if(r->route == 3)
 		return license_access(w, r, con, method, upload_data, upload_data_size);
+	if(r->route == 4)
+		return report_access(
+				w, r, con, url, method, upload_data, upload_data_size);
 	/* queueing on the first call makes libmicrohttpd close the
 	 * connection after the reply: answer on the second */
 	if(r->calls++ == 0)

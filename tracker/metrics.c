@@ -7,6 +7,7 @@
 #include "index_http.h"
 #include "license.h"
 #include "reports.h"
+#include "tamper.h"
 
 struct gauges
 {
@@ -107,6 +108,8 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 			"Reports dropped because the queue was full.", reports_dropped());
 	metric(b, "p2pcd_tracker_muted", "gauge", "1 if this tracker is muted.",
 			(unsigned long long)atomic_load(&t->cat.tracker_muted));
+	if(t->cfg.tamper.enabled)
+		tamper_metrics(b);
 	if(t->cfg.lic.enabled)
 		license_metrics(b);
 	if(t->cfg.idx.enabled)

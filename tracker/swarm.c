@@ -166,6 +166,14 @@ int swarm_announce(struct swarm_peers *s, const struct swarm_announce *a,
 unsigned swarm_pick(const struct swarm_peers *s, int ip_len, uint32_t self,
 		bool self_seed, unsigned want, uint32_t rnd, uint8_t *out)
 {
+	return swarm_pick_skip(
+			s, ip_len, self, self_seed, want, rnd, out, NULL, NULL);
+}
+
+unsigned swarm_pick_skip(const struct swarm_peers *s, int ip_len, uint32_t self,
+		bool self_seed, unsigned want, uint32_t rnd, uint8_t *out,
+		swarm_skip_fn skip, void *arg)
+{
 	const struct pvec *v = ip_len == 16 ? &s->v6 : &s->v4;
 	size_t out_len = (size_t)ip_len + 2;
 	unsigned got = 0;
@@ -181,6 +189,8 @@ unsigned swarm_pick(const struct swarm_peers *s, int ip_len, uint32_t self,
 			continue;
 		if(self_seed && (h->key & 1))
 			continue; /* seeds need no seeds */
+		if(skip && skip(v->acct[(start + i) % n].subject, arg))
+			continue;
 		memcpy(out, (const uint8_t *)h + sizeof(*h), (size_t)ip_len);
 		memcpy(out + ip_len, &h->port, 2);
 		out += out_len;
@@ -241,4 +251,27 @@ size_t swarm_bytes(const struct swarm_peers *s, size_t *hot)
 	if(hot)
 		*hot = h;
 	return h + cold;
+}
+
+uint32_t swarm_subject_at(const struct swarm_peers *s, const uint8_t *ip,
+		int ip_len, uint16_t port)
+{
+	const struct pvec *v = ip_len == 16 ? &s->v6 : &s->v4;
+	uint32_t i, by_ip = 0;
+	bool ambiguous = false;
+
+	if(ip_len != 4 && ip_len != 16)
+		return 0;
+	for(i = 0; i < v->n; i++) {
+		const struct peer_head *h = at(v, i);
+
+		if(memcmp((const uint8_t *)h + sizeof(*h), ip, (size_t)ip_len))
+			continue;
+		if(h->port == port)
+			return v->acct[i].subject;
+		if(by_ip && by_ip != v->acct[i].subject)
+			ambiguous = true;
+		by_ip = v->acct[i].subject;
+	}
+	return ambiguous ? 0 : by_ip;
 }

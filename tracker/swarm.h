@@ -93,6 +93,22 @@ int swarm_announce(struct swarm_peers *s, const struct swarm_announce *a,
 unsigned swarm_pick(const struct swarm_peers *s, int ip_len, uint32_t self,
 		bool self_seed, unsigned want, uint32_t rnd, uint8_t *out);
 
+/* swarm_pick, also skipping peers whose subject skip() says to (NULL:
+ * none); skip is called with the swarm's lock held and must not block */
+typedef bool (*swarm_skip_fn)(uint32_t subject, void *arg);
+unsigned swarm_pick_skip(const struct swarm_peers *s, int ip_len, uint32_t self,
+		bool self_seed, unsigned want, uint32_t rnd, uint8_t *out,
+		swarm_skip_fn skip, void *arg);
+
+/*
+ * The subject of the peer listed at ip:port (ip_len 4 or 16, port in
+ * network order); when no peer has that port, the subject of every peer
+ * at ip if they all share one. 0 if none (or ambiguous). A linear scan:
+ * for rare requests (bad-piece reports), not announces.
+ */
+uint32_t swarm_subject_at(const struct swarm_peers *s, const uint8_t *ip,
+		int ip_len, uint16_t port);
+
 /* Drop peers whose expiry tick is not after now. Returns how many. */
 unsigned swarm_expire(struct swarm_peers *s, uint16_t now);
 void swarm_clear(struct swarm_peers *s);

@@ -127,6 +127,8 @@ static const char *status_advice(long status)
 			return "the license token does not grant this KID";
 		case 410:
 			return "the content is muted or removed: no license is issued";
+		case 451:
+			return "the content is blocklisted: no license is issued";
 		default:
 			return "the license service failed; try again later";
 	}

@@ -39,7 +39,7 @@ static struct
 
 /* answers by status, for /metrics */
 static const unsigned statuses[] = {
-		200, 400, 401, 403, 404, 405, 410, 413, 500, 503};
+		200, 400, 401, 403, 404, 405, 410, 413, 451, 500, 503};
 #define N_STATUS (sizeof(statuses) / sizeof(statuses[0]))
 static _Atomic unsigned long long answers[N_STATUS];
 

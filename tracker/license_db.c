@@ -56,18 +56,31 @@ void ldb_close(struct ldb *db)
 }
 
 /*
- * One round trip: the grant (by jti), its content's state and the
+ * One round trip: the grant (by jti), its content's state, whether the
+ * content is on the blocklist (its info-hash or its fingerprint: two
+ * probes of the blocklist primary key, DESIGN.md 7.4, checked again here
+ * because the blocklist may have grown since the injection) and the
  * requested keys of that content. A row per key found, or one row with
  * NULL key columns. Columns: expires, doi, state, kid, sealed, wrapped,
- * kek_version.
+ * kek_version, blocked (the blocklist kind, '' if none).
  */
 #define GRANT_KEYS_SQL                                                      \
 	"SELECT extract(epoch FROM g.expires)::bigint, g.doi, "                 \
 	"coalesce(c.state, 'removed'), coalesce(encode(k.kid, 'hex'), ''), "    \
 	"encode(k.sealed_key, 'hex'), coalesce(encode(k.wrapped_key, 'hex'), "  \
-	"''), coalesce(k.kek_version, 0) FROM grants g LEFT JOIN content c ON " \
-	"c.doi = g.doi LEFT JOIN content_keys k ON k.doi = g.doi AND k.kid IN " \
-	"(SELECT decode(h, 'hex') FROM unnest($2::text[]) AS h) WHERE g.id = $1"
+	"''), coalesce(k.kek_version, 0), coalesce((SELECT b.kind FROM "        \
+	"blocklist b WHERE (b.kind = 'info_hash' AND b.value = c.info_hash) "   \
+	"OR (b.kind = 'fingerprint' AND b.value = c.fingerprint) ORDER BY "     \
+	"b.kind LIMIT 1), '') FROM grants g LEFT JOIN content c ON c.doi = "    \
+	"g.doi LEFT JOIN content_keys k ON k.doi = g.doi AND k.kid IN (SELECT " \
+	"decode(h, 'hex') FROM unnest($2::text[]) AS h) WHERE g.id = $1"
+
+/* blocklisted content found by a license request: muted, as p2pcd.mute
+ * does (from active or pending), so the trackers drop its swarm on the
+ * content NOTIFY and the AS answers 410 to new purchases */
+#define MUTE_SQL                                                      \
+	"UPDATE content SET state = 'muted' WHERE doi = $1 AND state IN " \
+	"('active', 'pending')"
 
 #define AUDIT_SQL                                                     \
 	"INSERT INTO license_audit (grant_id, doi, subject, kids, icid, " \
@@ -79,13 +92,16 @@ static int prepare(PGconn *c)
 {
 	PGresult *r1 = PQprepare(c, "lic_grant", GRANT_KEYS_SQL, 2, NULL);
 	PGresult *r2 = PQprepare(c, "lic_audit", AUDIT_SQL, 7, NULL);
+	PGresult *r3 = PQprepare(c, "lic_mute", MUTE_SQL, 1, NULL);
 	int rc = PQresultStatus(r1) == PGRES_COMMAND_OK
 							 && PQresultStatus(r2) == PGRES_COMMAND_OK
+							 && PQresultStatus(r3) == PGRES_COMMAND_OK
 					 ? 0
 					 : -1;
 
 	PQclear(r1);
 	PQclear(r2);
+	PQclear(r3);
 	return rc;
 }
 
@@ -141,9 +157,49 @@ static int unavailable(struct license_job *j)
 	return -1;
 }
 
-/* the grant is the token's (jti, doi), unexpired; the content active */
-static int check_grant(
-		struct license_job *j, const struct lgrant *g, PGresult *r)
+/*
+ * Blocklisted content (column 7 of r not empty): no license, the key is
+ * not registered (not even unsealed), and the content is muted if it is
+ * still active or pending. The 451 stands even when the mute cannot be
+ * written: the mute is retried by the next license request.
+ */
+static void refuse_blocked(struct ldb *db, struct license_job *j,
+		const struct lgrant *g, PGresult *r)
+{
+	const char *kind = PQgetvalue(r, 0, 7);
+	const char *state = PQgetvalue(r, 0, 2);
+	const char *p[1] = {g->doi};
+	PGresult *u;
+
+	license_error(j, 451, "unavailable_for_legal_reasons",
+			strcmp(kind, "info_hash") == 0
+					? "the content's info-hash is on the blocklist: no "
+					  "license is issued"
+					: "the content's fingerprint is on the blocklist: no "
+					  "license is issued");
+	if(strcmp(state, "active") != 0 && strcmp(state, "pending") != 0) {
+		LOG_W("license: %s is blocklisted (%s), state %s: refused", g->doi,
+				kind, state);
+		return;
+	}
+	u = exec(db, "lic_mute", 1, p);
+	if(!u) {
+		LOG_E("license: %s is blocklisted (%s): refused, but the mute "
+			  "failed",
+				g->doi, kind);
+		return;
+	}
+	LOG_W("license: %s is blocklisted (%s): refused and %s", g->doi, kind,
+			strcmp(PQcmdTuples(u), "1") == 0 ? "muted" : "already not served");
+	PQclear(u);
+}
+
+/*
+ * The grant is the token's (jti, doi), unexpired; the content not
+ * blocklisted (451) and active (410).
+ */
+static int check_grant(struct ldb *db, struct license_job *j,
+		const struct lgrant *g, PGresult *r)
 {
 	const char *state;
 
@@ -151,6 +207,8 @@ static int check_grant(
 		license_error(j, 401, "invalid_token", "no grant matches the token");
 	else if(strtoll(PQgetvalue(r, 0, 0), NULL, 10) <= (long long)time(NULL))
 		license_error(j, 401, "grant_expired", "the grant has expired");
+	else if(PQgetvalue(r, 0, 7)[0] != '\0')
+		refuse_blocked(db, j, g, r);
 	else if(strcmp((state = PQgetvalue(r, 0, 2)), "active") != 0)
 		license_error(j, 410, "content_unavailable",
 				strcmp(state, "muted") == 0 ? "the content is muted"
@@ -288,7 +346,7 @@ int ldb_issue(struct ldb *db, struct license_job *j, const struct lgrant *g,
 	sbuf_free(&kids);
 	if(!r)
 		return unavailable(j);
-	if(check_grant(j, g, r))
+	if(check_grant(db, j, g, r))
 		goto out;
 	n = PQntuples(r);
 	for(i = 0; i < rq->n_kids; i++) {

@@ -1,11 +1,13 @@
 /*
  * The license service's database side, per worker thread (one libpq
  * connection each): the grant (grants row by the token's jti, its doi and
- * expiry), the content state, the key (lazy registration: a content_keys
- * row without wrapped_key, or wrapped under another KEK version, is
- * unsealed, checked against its KID and re-wrapped under the current KEK
- * at its first license request; the clear key never reaches the
- * database) and the license_audit row.
+ * expiry), the blocklist (the content's info-hash and fingerprint, at
+ * every license: blocklisted content gets 451, its key is never
+ * registered or released, and it is muted), the content state, the key
+ * (lazy registration: a content_keys row without wrapped_key, or wrapped
+ * under another KEK version, is unsealed, checked against its KID and
+ * re-wrapped under the current KEK at its first license request; the
+ * clear key never reaches the database) and the license_audit row.
  */
 #ifndef P2PCD_TRACKER_LICENSE_DB_H
 #define P2PCD_TRACKER_LICENSE_DB_H

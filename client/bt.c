@@ -5,6 +5,17 @@
  * as it grows: "Tracker returned failure reason: ..." lines are the
  * tracker's refusals, and the announce requests it logs (level info)
  * carry the uploaded/downloaded totals the tracker was told.
+ *
+ * Bad pieces: aria2c verifies every piece and logs (level info) one that
+ * fails its hash as "CUID#N - we got wrong piece. index=I". CUID N is the
+ * peer connection; its other lines name the peer: "CUID#N - Connecting
+ * to IP:PORT" (we dialled it), "CUID#N - From: IP:PORT ..." / "To: ..."
+ * (IP:PORT is the socket's, for an incoming connection the peer's
+ * ephemeral port until its extended handshake says "tcpPort=P", which
+ * aria2c then uses, and so do we). Each offending IP:PORT is reported
+ * to the tracker (POST /report/TOKEN, the torrent's announce URL with
+ * /announce/ made /report/) at its first bad piece and again each time
+ * its count doubles.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +37,8 @@
 
 #include "bt.h"
 #include "cli.h"
+#include "p2pcd/bencode.h"
+#include "p2pcd/infohash.h"
 #include "progress.h"
 
 #define TORRENT_MAX (16u << 20)
@@ -36,6 +49,24 @@
 #define START_WAIT_MS 10000
 #define FINISH_WAIT_MS 5000
 #define RPC_FAILS_MAX 20 /* consecutive failed polls (10 s) = failed */
+#define CUID_SLOTS 128	 /* peer connections remembered (most recent) */
+#define BAD_SLOTS 64	 /* offending peers remembered */
+#define REPORT_TIMEOUT_MS 3000
+
+struct cuid_addr
+{
+	long cuid; /* 0: free */
+	char ip[48];
+	int port;
+};
+
+struct bad_peer
+{
+	char ip[48];
+	int port;
+	int strikes;  /* pieces that failed the hash check */
+	int reported; /* strikes already reported */
+};
 
 struct bt_session
 {
@@ -66,6 +97,16 @@ struct bt_session
 	int rpc_fails;
 	int finished; /* aria2c's status is "complete": the download is over */
 	struct bt_status last;
+	/* bad-piece reports */
+	int no_report;
+	char *report_url; /* holds the admission token: never logged */
+	char ih_hex[41];
+	CURL *rcurl;
+	struct cuid_addr cuids[CUID_SLOTS];
+	unsigned cuid_next;
+	struct bad_peer bad[BAD_SLOTS];
+	int n_bad;
+	int bad_pieces, reports;
 };
 
 static int curl_refs;
@@ -129,12 +170,220 @@ static int64_t query_num(const char *l, const char *key)
 	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
 }
 
+/* ---- bad pieces ---- */
+
+/* "IP:PORT" (also "[IPv6]:PORT") at p, up to a space; 0 or -1 */
+static int parse_addr(const char *p, char *ip, size_t ip_size, int *port)
+{
+	size_t n = strcspn(p, " ,");
+	const char *colon;
+	char *end;
+	long v;
+
+	if(n == 0 || n >= ip_size + 8)
+		return -1;
+	colon = p + n;
+	while(colon > p && colon[-1] != ':')
+		colon--;
+	if(colon <= p + 1)
+		return -1;
+	v = strtol(colon, &end, 10);
+	if(end != p + n || v < 1 || v > 65535)
+		return -1;
+	n = (size_t)(colon - 1 - p);
+	if(n >= 2 && p[0] == '[' && p[n - 1] == ']') {
+		p++;
+		n -= 2;
+	}
+	if(n == 0 || n >= ip_size)
+		return -1;
+	memcpy(ip, p, n);
+	ip[n] = '\0';
+	*port = (int)v;
+	return 0;
+}
+
+static struct cuid_addr *cuid_find(struct bt_session *s, long cuid, int add)
+{
+	struct cuid_addr *c;
+	unsigned i;
+
+	for(i = 0; i < CUID_SLOTS; i++)
+		if(s->cuids[i].cuid == cuid)
+			return &s->cuids[i];
+	if(!add)
+		return NULL;
+	c = &s->cuids[s->cuid_next++ % CUID_SLOTS]; /* the oldest goes */
+	memset(c, 0, sizeof(*c));
+	c->cuid = cuid;
+	return c;
+}
+
+static size_t on_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* POST one report; 1 if the tracker accepted it */
+static int report_send(
+		struct bt_session *s, const struct bad_peer *b, long piece, int count)
+{
+	char body[256];
+	struct curl_slist *h = NULL;
+	long status = 0;
+	CURLcode cc;
+
+	if(!s->rcurl && !(s->rcurl = curl_easy_init()))
+		return 0;
+	snprintf(body, sizeof(body),
+			"info_hash=%s&ip=%s&port=%d&piece=%ld&count=%d", s->ih_hex, b->ip,
+			b->port, piece, count);
+	h = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded");
+	curl_easy_reset(s->rcurl);
+	curl_easy_setopt(s->rcurl, CURLOPT_URL, s->report_url);
+	curl_easy_setopt(s->rcurl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(s->rcurl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(s->rcurl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(s->rcurl, CURLOPT_WRITEFUNCTION, on_discard);
+	curl_easy_setopt(s->rcurl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(s->rcurl, CURLOPT_TIMEOUT_MS, (long)REPORT_TIMEOUT_MS);
+	curl_easy_setopt(s->rcurl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->rcurl, CURLOPT_USERAGENT, "p2pcd");
+	cc = curl_easy_perform(s->rcurl);
+	if(cc == CURLE_OK)
+		curl_easy_getinfo(s->rcurl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	return cc == CURLE_OK && status == 200;
+}
+
+/* a piece from connection cuid failed the hash check */
+static void bad_piece(struct bt_session *s, long cuid, long piece)
+{
+	struct cuid_addr *c = cuid_find(s, cuid, 0);
+	struct bad_peer *b = NULL;
+	int i;
+
+	s->bad_pieces++;
+	if(!c || !c->ip[0])
+		return; /* no address seen for it: nothing to report */
+	for(i = 0; i < s->n_bad; i++)
+		if(s->bad[i].port == c->port && !strcmp(s->bad[i].ip, c->ip))
+			b = &s->bad[i];
+	if(!b) {
+		if(s->n_bad == BAD_SLOTS)
+			return;
+		b = &s->bad[s->n_bad++];
+		memset(b, 0, sizeof(*b));
+		memcpy(b->ip, c->ip, sizeof(b->ip));
+		b->port = c->port;
+	}
+	b->strikes++;
+	/* at the first strike, then each time the count doubles; one not
+	 * taken (tracker down, rate limit) is tried again at the next */
+	if(s->no_report || !s->report_url
+			|| (b->reported && b->strikes < 2 * b->reported))
+		return;
+	if(report_send(s, b, piece, b->strikes - b->reported)) {
+		s->reports++;
+		b->reported = b->strikes;
+	}
+}
+
+/* "CUID#N - ..." lines about peer connections; 1 if l was one */
+static int peer_line(struct bt_session *s, const char *l)
+{
+	static const char wrong[] = "we got wrong piece. index=";
+	const char *p = strstr(l, "CUID#"), *m;
+	struct cuid_addr *c;
+	char ip[48];
+	long cuid;
+	int port;
+	char *end;
+
+	if(!p)
+		return 0;
+	cuid = strtol(p + 5, &end, 10);
+	if(cuid <= 0 || strncmp(end, " - ", 3) != 0)
+		return 0;
+	m = end + 3;
+	if(!strncmp(m, wrong, sizeof(wrong) - 1)) {
+		bad_piece(s, cuid, strtol(m + sizeof(wrong) - 1, NULL, 10));
+		return 1;
+	}
+	if(!strncmp(m, "Connecting to ", 14))
+		m += 14;
+	else if(!strncmp(m, "From: ", 6))
+		m += 6;
+	else if(!strncmp(m, "To: ", 4))
+		m += 4;
+	else
+		return 0;
+	if(parse_addr(m, ip, sizeof(ip), &port))
+		return 1;
+	c = cuid_find(s, cuid, 1);
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	c->port = port;
+	/* an incoming peer's listening port, as it announced it */
+	if((p = strstr(m, " extended handshake ")) && (p = strstr(p, "tcpPort="))) {
+		port = (int)strtol(p + 8, &end, 10);
+		if(port > 0 && port <= 65535 && (*end == ',' || !*end))
+			c->port = port;
+	}
+	return 1;
+}
+
+/*
+ * The report URL of a torrent: its announce URL with the path segment
+ * "/announce" made "/report" (p2pcd-tracker: /announce/TOKEN ->
+ * /report/TOKEN), and its info-hash. NULL when there is none.
+ */
+static char *report_url_of(const char *torrent, size_t len, char ih_hex[41])
+{
+	p2pcd_bdoc_t *doc = NULL;
+	const uint8_t *a;
+	size_t alen, pre;
+	uint8_t ih[20];
+	char *url = NULL, *u = NULL, *path, *q, *seg = NULL;
+
+	if(p2pcd_infohash_torrent((const uint8_t *)torrent, len, NULL, ih, NULL))
+		return NULL;
+	p2pcd_infohash_hex(ih, ih_hex);
+	if(p2pcd_bdecode((const uint8_t *)torrent, len, NULL, &doc, NULL)
+			|| p2pcd_bdict_get_str(p2pcd_bdoc_root(doc), "announce", &a, &alen)
+			|| alen == 0 || alen > 8192 || memchr(a, '\0', alen))
+		goto out;
+	u = strndup((const char *)a, alen);
+	if(!u || !(path = strstr(u, "://")) || !(path = strchr(path + 3, '/')))
+		goto out;
+	q = path + strcspn(path, "?#");
+	/* the last "/announce" segment of the path */
+	for(char *p = path; (p = strstr(p, "/announce")) && p < q; p++)
+		if(p[9] == '/' || p + 9 == q)
+			seg = p;
+	if(!seg)
+		goto out;
+	pre = (size_t)(seg - u);
+	if(asprintf(&url, "%.*s/report%s", (int)pre, u, seg + 9) < 0)
+		url = NULL;
+out:
+	if(u) {
+		sodium_memzero(u, strlen(u));
+		free(u);
+	}
+	p2pcd_bdoc_free(doc);
+	return url;
+}
+
 static void log_line(struct bt_session *s, const char *l)
 {
 	static const char reason[] = "Tracker returned failure reason: ";
 	const char *p, *m;
 	int64_t up, down;
 
+	if(peer_line(s, l))
+		return;
 	if((p = strstr(l, reason))) {
 		snprintf(s->trk_err, sizeof(s->trk_err), "%s", p + strlen(reason));
 		s->trk_refused = 1;
@@ -541,6 +790,10 @@ static void build_args(const struct bt_opts *o, struct bt_session *s,
 	arg(a, "--show-console-readout=false");
 	arg(a, "--log=%s", s->log_path);
 	arg(a, "--log-level=info");
+	/* a tracker that died mid-request (SIGKILL, a lost host) must not
+	 * hold the next announce back for aria2c's default 60 s */
+	arg(a, "--bt-tracker-connect-timeout=5");
+	arg(a, "--bt-tracker-timeout=10");
 	/* private torrents (BEP 27): the tracker is the only peer source */
 	arg(a, "--enable-dht=false");
 	arg(a, "--enable-dht6=false");
@@ -578,6 +831,12 @@ static void session_free(struct bt_session *s)
 	if(s->log_tmp && s->log_path)
 		unlink(s->log_path);
 	free(s->log_path);
+	if(s->report_url) {
+		sodium_memzero(s->report_url, strlen(s->report_url));
+		free(s->report_url);
+	}
+	if(s->rcurl)
+		curl_easy_cleanup(s->rcurl);
 	if(s->curl)
 		curl_easy_cleanup(s->curl);
 	sodium_memzero(s->secret, sizeof(s->secret));
@@ -752,6 +1011,9 @@ int bt_start(const struct bt_opts *o, struct bt_session **out, char *err,
 		goto fail;
 	}
 	s->seed = o->seed;
+	s->no_report = o->no_report;
+	if(!s->no_report)
+		s->report_url = report_url_of(torrent, tlen, s->ih_hex);
 	s->prev_completed = -1;
 	s->t0_ms = now_ms();
 	randombytes_buf(rnd, sizeof(rnd));
@@ -858,6 +1120,8 @@ int bt_poll(struct bt_session *s, struct bt_status *st)
 	log_read(s);
 	*st = s->last;
 	st->elapsed_ms = now_ms() - s->t0_ms;
+	st->bad_pieces = s->bad_pieces;
+	st->reports = s->reports;
 	if(reap(s, 0)) {
 		check_failures(s, st);
 		s->last = *st;
@@ -1009,6 +1273,8 @@ int bt_stop(struct bt_session *s, struct bt_status *final)
 	if(final) {
 		*final = s->last;
 		final->elapsed_ms = now_ms() - s->t0_ms;
+		final->bad_pieces = s->bad_pieces;
+		final->reports = s->reports;
 		if(s->ann_stopped) {
 			final->downloaded = s->ann_down;
 			if(s->ann_up > final->uploaded)

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "accounting.h"
+#include "offenders.h"
 #include "p2pcd/bencode.h"
 #include "reports.h"
 #include "tamper.h"
@@ -135,11 +136,16 @@ static void check_plausible(const struct tracker *t, struct swarm *sw,
 			+ (uint64_t)t->cfg.report_slack;
 	if(d->up <= allow && d->down <= allow)
 		return;
+	memset(&r, 0, sizeof(r));
 	r.subject = subject;
 	r.sw = sw;
+	r.check = CHECK_MAX_RATE;
+	r.at = time(NULL);
 	r.up = d->up;
 	r.down = d->down;
 	r.seconds = d->elapsed;
+	r.v[0] = (uint64_t)t->cfg.report_max_rate;
+	r.v[1] = (uint64_t)t->cfg.report_slack;
 	reports_add(&r);
 	d->up = d->down = 0;
 }
@@ -250,6 +256,17 @@ static uint8_t *do_announce(
 		pthread_mutex_unlock(&sw->mu);
 		return tamper_refusal(len);
 	}
+	/* DESIGN 7.1 policy (offenders.h): one atomic load unless someone
+	 * is over the strike threshold; a refused peer leaves the swarm */
+	if(offenders_refuses(cl.subject, a.seed || cl.role == ROLE_SEED)) {
+		a.stopped = true;
+		pthread_mutex_lock(&sw->mu);
+		if(!swarm_announce(&sw->peers, &a, &d))
+			sw->dirty = true;
+		pthread_mutex_unlock(&sw->mu);
+		return offenders_refusal(
+				a.seed || cl.role == ROLE_SEED, t->cfg.retry_in_minutes, len);
+	}
 
 	pthread_mutex_lock(&sw->mu);
 	if(swarm_announce(&sw->peers, &a, &d)) {
@@ -277,6 +294,8 @@ static uint8_t *do_announce(
 	if(d.down > MAX_DELTA)
 		d.down = MAX_DELTA;
 	acct_add(cl.subject, sw, d.up, d.down);
+	reports_note(
+			sw, cl.subject, cl.role == ROLE_SEED, &d, q->left, a.seed, a.now);
 	return announce_reply(w, &p, buf4, buf6, ip, ip_len, len);
 }
 

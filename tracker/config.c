@@ -8,6 +8,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "offenders.h"
+
 void config_defaults(struct tracker_config *c)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -32,6 +34,12 @@ void config_defaults(struct tracker_config *c)
 	c->retry_in_minutes = 5;
 	c->report_max_rate = 125000000; /* 1 Gbit/s */
 	c->report_slack = 16 << 20;
+	c->report_interval = 0; /* announce.interval */
+	c->report_slack_percent = 5;
+	c->report_seed_tolerance = 10;
+	c->report_policy = 0; /* warn */
+	c->report_strikes = 3;
+	c->report_window = 86400;
 	c->db_enabled = true;
 	c->db_flush_interval = 10;
 	c->db_register_interval = 10;
@@ -221,6 +229,26 @@ static int load_all(
 			err, en);
 	rc |= get_int(
 			cf, "reports.slack", &c->report_slack, 0, 0x7fffffff, err, en);
+	rc |= get_int(
+			cf, "reports.interval", &c->report_interval, 0, 86400, err, en);
+	rc |= get_int(cf, "reports.slack_percent", &c->report_slack_percent, 0, 100,
+			err, en);
+	rc |= get_int(cf, "reports.seed_tolerance", &c->report_seed_tolerance, 0,
+			100, err, en);
+	rc |= get_int(cf, "reports.strikes", &c->report_strikes, 1,
+			OFFENDERS_MAX_STRIKES, err, en);
+	rc |= get_int(
+			cf, "reports.window", &c->report_window, 1, 365 * 86400, err, en);
+	if(!rc && config_lookup_string(cf, "reports.policy", &s)) {
+		c->report_policy = strcmp(s, "warn") == 0		   ? POLICY_WARN
+						   : strcmp(s, "refuse_seed") == 0 ? POLICY_REFUSE_SEED
+						   : strcmp(s, "refuse") == 0	   ? POLICY_REFUSE
+														   : -1;
+		if(c->report_policy < 0) {
+			errf(err, en, "reports.policy: warn, refuse_seed or refuse");
+			return -1;
+		}
+	}
 	rc |= get_bool(cf, "database.enabled", &c->db_enabled);
 	rc |= get_str(cf, "database.conninfo", c->db_conninfo,
 			sizeof(c->db_conninfo), err, en);

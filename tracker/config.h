@@ -52,6 +52,13 @@ struct tracker_config
 	/* DESIGN 7.1: bytes/s a peer may claim between announces, 0 = off */
 	int report_max_rate;
 	int report_slack; /* bytes allowed on top */
+	/* cross-checks (reports.h) and the policy (offenders.h) */
+	int report_interval;	   /* seconds between rounds; 0 = interval */
+	int report_slack_percent;  /* of the others' downloads, on top */
+	int report_seed_tolerance; /* percent of the size a seeder may lack */
+	int report_policy;		   /* enum offender_policy */
+	int report_strikes;		   /* flags within report_window */
+	int report_window;		   /* seconds */
 
 	bool db_enabled;		/* false: no database, the catalog stays empty */
 	char db_conninfo[1024]; /* empty: libpq defaults and PG* variables */

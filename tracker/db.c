@@ -12,6 +12,7 @@
 
 #include "accounting.h"
 #include "log.h"
+#include "offenders.h"
 #include "reports.h"
 #include "p2pcd/infohash.h"
 #include "sbuf.h"
@@ -235,6 +236,16 @@ static void handle_notifies(struct tracker *t, PGconn *conn)
 
 			if(id && st && strcmp(id, t->cfg.tracker_id) == 0)
 				set_tracker_state(t, st);
+		} else if(j && strcmp(n->relname, "p2pcd_peer_policy") == 0) {
+			/* an operator cleared a subject (here or elsewhere) */
+			const char *sub = json_string_value(json_object_get(j, "subject"));
+			json_t *at = json_object_get(j, "cleared_at");
+			uint32_t id = sub ? acct_subject_id(sub) : 0;
+
+			if(id && json_is_number(at)) {
+				offenders_clear(id, (int64_t)json_number_value(at));
+				LOG_N("subject %s cleared of its strikes", sub);
+			}
 		}
 		json_decref(j);
 		PQfreemem(n);
@@ -395,13 +406,13 @@ static int flush_transfers(PGconn *conn)
 	return rc ? -1 : 0;
 }
 
+/* the queued flags, one statement; each is a strike here at once */
 static int flush_reports(struct tracker *t, PGconn *conn)
 {
 	struct report *r;
 	size_t i, n = reports_take(&r);
-	struct sbuf h, s, u, d, e;
-	char rate[24];
-	const char *p[7];
+	struct sbuf h, s, e, w;
+	const char *p[5];
 	int rc;
 
 	if(!n) {
@@ -410,54 +421,165 @@ static int flush_reports(struct tracker *t, PGconn *conn)
 	}
 	sbuf_init(&h);
 	sbuf_init(&s);
-	sbuf_init(&u);
-	sbuf_init(&d);
 	sbuf_init(&e);
+	sbuf_init(&w);
 	for(i = 0; i < n; i++) {
-		char hex[41];
+		char hex[41], ev[768];
 		const char *sep = i ? "," : "{";
 
+		reports_evidence(&r[i], t->cfg.tracker_id, ev, sizeof(ev));
+		if(!r[i].struck) {
+			offenders_strike(r[i].subject, r[i].at, ev);
+			r[i].struck = true;
+			LOG_N("inconsistent transfer reports (%s) by %s",
+					reports_check_name((enum report_check)r[i].check),
+					acct_subject_name(r[i].subject));
+		}
 		p2pcd_infohash_hex(r[i].sw->ih, hex);
 		sbuf_puts(&h, sep);
 		sbuf_puts(&h, hex);
 		sbuf_puts(&s, sep);
 		sbuf_array_elem(&s, acct_subject_name(r[i].subject));
-		sbuf_printf(&u, "%s%llu", sep, (unsigned long long)r[i].up);
-		sbuf_printf(&d, "%s%llu", sep, (unsigned long long)r[i].down);
-		sbuf_printf(&e, "%s%u", sep, r[i].seconds);
+		sbuf_puts(&e, sep);
+		sbuf_array_elem(&e, ev);
+		sbuf_printf(&w, "%s%lld", sep, (long long)r[i].at);
 	}
 	sbuf_puts(&h, "}");
 	sbuf_puts(&s, "}");
-	sbuf_puts(&u, "}");
-	sbuf_puts(&d, "}");
 	sbuf_puts(&e, "}");
-	snprintf(rate, sizeof(rate), "%d", t->cfg.report_max_rate);
+	sbuf_puts(&w, "}");
 	p[0] = t->cfg.tracker_id;
 	p[1] = h.p;
 	p[2] = s.p;
-	p[3] = u.p;
-	p[4] = d.p;
-	p[5] = e.p;
-	p[6] = rate;
-	rc = h.oom || s.oom || u.oom || d.oom || e.oom
+	p[3] = e.p;
+	p[4] = w.p;
+	/* created = when it was found: a clear (peer_policy) in between
+	 * forgives it */
+	rc = h.oom || s.oom || e.oom || w.oom
 		 || run(conn,
 				 "INSERT INTO peer_reports (kind, info_hash, offender, "
-				 "tracker_id, evidence) SELECT 'inconsistent', "
-				 "decode(u.h, 'hex'), u.s, $1, jsonb_build_object("
-				 "'uploaded', u.u, 'downloaded', u.d, 'seconds', u.e, "
-				 "'max_rate', $7::bigint) FROM unnest($2::text[], "
-				 "$3::text[], $4::numeric[], $5::numeric[], $6::int[]) "
-				 "AS u(h, s, u, d, e)",
-				 7, p, NULL);
+				 "tracker_id, evidence, created) SELECT 'inconsistent', "
+				 "decode(u.h, 'hex'), u.s, $1, u.e::jsonb, "
+				 "to_timestamp(u.w) FROM unnest($2::text[], $3::text[], "
+				 "$4::text[], $5::bigint[]) AS u(h, s, e, w)",
+				 5, p, NULL);
 	if(rc)
 		reports_putback(r, n);
 	free(r);
 	sbuf_free(&h);
 	sbuf_free(&s);
-	sbuf_free(&u);
-	sbuf_free(&d);
 	sbuf_free(&e);
+	sbuf_free(&w);
 	return rc ? -1 : 0;
+}
+
+/* strikes of every tracker from peer_reports (since each subject's
+ * clearing, within the window): the offender set (offenders.h) */
+static int load_offenders(struct tracker *t, PGconn *conn)
+{
+	char win[16];
+	const char *p[1] = {win};
+	PGresult *r;
+	int64_t round, now = time(NULL);
+	int i, n;
+
+	snprintf(win, sizeof(win), "%d", t->cfg.report_window);
+	round = offenders_db_begin();
+	if(run(conn,
+			   "SELECT r.offender, count(*), extract(epoch FROM "
+			   "max(r.created))::bigint, (array_agg(r.evidence::text "
+			   "ORDER BY r.created DESC))[1] FROM peer_reports r LEFT "
+			   "JOIN peer_policy p ON p.subject = r.offender WHERE "
+			   "r.kind = 'inconsistent' AND r.created > now() - "
+			   "make_interval(secs => $1::int) AND (p.cleared_at IS NULL "
+			   "OR r.created > p.cleared_at) GROUP BY r.offender "
+			   "ORDER BY count(*) DESC LIMIT 100000",
+			   1, p, &r))
+		return -1;
+	n = PQntuples(r);
+	for(i = 0; i < n; i++) {
+		uint32_t id = acct_subject_id(PQgetvalue(r, i, 0));
+
+		if(id)
+			offenders_db_set(id, round,
+					(uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10),
+					strtoll(PQgetvalue(r, i, 2), NULL, 10),
+					PQgetvalue(r, i, 3));
+	}
+	PQclear(r);
+	offenders_db_end(round, now);
+	return 0;
+}
+
+/* a seeding claim the ledger cannot vouch for: what transfer_totals
+ * recorded (this and earlier runs, every tracker) decides */
+static void resolve_claim(
+		struct tracker *t, PGconn *conn, const struct seed_claim *c)
+{
+	char hex[41];
+	const char *p[2];
+	PGresult *r;
+	uint64_t recorded = 0;
+	struct report rep;
+
+	p2pcd_infohash_hex(c->sw->ih, hex);
+	p[0] = acct_subject_name(c->subject);
+	p[1] = hex;
+	if(run(conn,
+			   "SELECT coalesce(sum(downloaded), 0) FROM transfer_totals "
+			   "WHERE subject = $1 AND info_hash = decode($2, 'hex')",
+			   2, p, &r)) {
+		reports_claim_done(c, -1);
+		return;
+	}
+	if(PQntuples(r) == 1)
+		recorded = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if(recorded >= c->required) {
+		reports_claim_done(c, 0);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.subject = c->subject;
+	rep.sw = c->sw;
+	rep.check = CHECK_SEED;
+	rep.at = time(NULL);
+	rep.v[0] = c->got;
+	rep.v[1] = recorded;
+	rep.v[2] = c->size;
+	rep.v[3] = c->required;
+	rep.v[4] = c->size_first;
+	reports_add(&rep);
+	reports_claim_done(c, 1);
+	(void)t;
+}
+
+/* one cross-check round (reports.h), then the offender set again */
+static int report_round(struct tracker *t, PGconn *conn)
+{
+	struct seed_claim *c;
+	size_t i, nc;
+	int rc;
+
+	reports_round((uint32_t)time(NULL), &c, &nc);
+	if(!conn) {
+		/* database down: the flags wait in the queue, the claims for
+		 * the next round */
+		for(i = 0; i < nc; i++)
+			reports_claim_done(&c[i], -1);
+		free(c);
+		offenders_expire(time(NULL));
+		return -1;
+	}
+	/* transfer_totals up to date before the claims are looked up */
+	rc = flush_transfers(conn);
+	for(i = 0; i < nc; i++)
+		resolve_claim(t, conn, &c[i]);
+	free(c);
+	rc |= flush_reports(t, conn);
+	rc |= load_offenders(t, conn);
+	offenders_expire(time(NULL));
+	return rc;
 }
 
 static int flush_all(struct tracker *t, PGconn *conn)
@@ -479,7 +601,9 @@ static int db_setup(struct tracker *t, PGconn *conn)
 {
 	if(run(conn, "LISTEN p2pcd_content", 0, NULL, NULL)
 			|| run(conn, "LISTEN p2pcd_tracker", 0, NULL, NULL)
-			|| register_tracker(t, conn) || load_catalog(t, conn))
+			|| run(conn, "LISTEN p2pcd_peer_policy", 0, NULL, NULL)
+			|| register_tracker(t, conn) || load_catalog(t, conn)
+			|| load_offenders(t, conn))
 		return -1;
 	/* bad-piece reports: queued ones first, then the refused set from
 	 * all of them; a failure here only keeps the set as it was */
@@ -502,6 +626,10 @@ static void *db_main(void *arg)
 	const struct tracker_config *c = &t->cfg;
 	PGconn *conn = NULL;
 	int64_t next_reg = 0, next_flush = 0, now;
+	int64_t next_round =
+			time(NULL)
+			+ (c->report_interval ? c->report_interval : c->interval);
+	int round_every = c->report_interval ? c->report_interval : c->interval;
 	int warned = 0;
 
 	while(!atomic_load(&t->stopping)) {
@@ -514,6 +642,10 @@ static void *db_main(void *arg)
 				conn = NULL;
 			}
 			if(!conn) {
+				if(time(NULL) >= next_round) {
+					next_round = time(NULL) + round_every;
+					report_round(t, NULL);
+				}
 				if(!warned++)
 					LOG_W("database unavailable: serving "
 						  "the last catalog, retrying "
@@ -547,6 +679,11 @@ static void *db_main(void *arg)
 			if(flush_all(t, conn) && PQstatus(conn) != CONNECTION_OK)
 				goto lost;
 		}
+		if(now >= next_round) {
+			next_round = now + round_every;
+			if(report_round(t, conn) && PQstatus(conn) != CONNECTION_OK)
+				goto lost;
+		}
 		handle_notifies(t, conn);
 		if(PQstatus(conn) == CONNECTION_OK)
 			continue;
@@ -573,6 +710,23 @@ static void *db_main(void *arg)
 
 int db_start(struct tracker *t)
 {
+	const struct tracker_config *c = &t->cfg;
+	int every = c->report_interval ? c->report_interval : c->interval;
+	struct reports_params rp = {
+			.slack = (uint64_t)c->report_slack,
+			.slack_percent = c->report_slack_percent,
+			.seed_tolerance = c->report_seed_tolerance,
+			/* a first announce within one interval of the start may
+			 * carry a session the previous run saw */
+			.history_until = t->started + c->interval,
+			.enabled = c->db_enabled,
+			.expire = (uint32_t)(c->peer_timeout > 2 * every ? c->peer_timeout
+															 : 2 * every),
+	};
+
+	reports_configure(&rp);
+	offenders_configure((enum offender_policy)c->report_policy,
+			c->report_strikes, c->report_window);
 	if(!t->cfg.db_enabled)
 		return 0;
 	if(pipe(wake))
@@ -637,6 +791,40 @@ int db_admin_set_state(struct tracker *t, const uint8_t *ih, const char *state)
 	}
 	rc = atoi(PQcmdTuples(r)) > 0 ? 1 : 0;
 	PQclear(r);
+out:
+	pthread_mutex_unlock(&admin_mu);
+	return rc;
+}
+
+int db_admin_clear_subject(struct tracker *t, const char *subject)
+{
+	const char *p[2];
+	PGresult *r;
+	int rc = -1;
+
+	if(!t->cfg.db_enabled)
+		return -1;
+	pthread_mutex_lock(&admin_mu);
+	if(admin_conn && PQstatus(admin_conn) != CONNECTION_OK) {
+		PQfinish(admin_conn);
+		admin_conn = NULL;
+	}
+	if(!admin_conn)
+		admin_conn = db_connect(&t->cfg);
+	if(!admin_conn)
+		goto out;
+	p[0] = subject;
+	p[1] = t->cfg.tracker_id;
+	/* the trigger of 0007 notifies every tracker */
+	if(run(admin_conn,
+			   "INSERT INTO peer_policy (subject, cleared_at, cleared_by) "
+			   "VALUES ($1, now(), 'admin@' || $2) ON CONFLICT (subject) DO "
+			   "UPDATE SET cleared_at = now(), cleared_by = "
+			   "EXCLUDED.cleared_by",
+			   2, p, &r))
+		goto out;
+	PQclear(r);
+	rc = 1;
 out:
 	pthread_mutex_unlock(&admin_mu);
 	return rc;

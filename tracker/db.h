@@ -22,4 +22,10 @@ void db_stop(struct tracker *t);
  */
 int db_admin_set_state(struct tracker *t, const uint8_t *ih, const char *state);
 
+/*
+ * Clear a subject's strikes (admin API): peer_policy.cleared_at = now(),
+ * whose NOTIFY clears it on every tracker. 1, or -1 if the DB failed.
+ */
+int db_admin_clear_subject(struct tracker *t, const char *subject);
+
 #endif

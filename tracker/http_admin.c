@@ -5,11 +5,14 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "accounting.h"
 #include "db.h"
 #include "http_public.h"
 #include "log.h"
 #include "metrics.h"
+#include "offenders.h"
 #include "p2pcd/ct.h"
 #include "p2pcd/infohash.h"
 #include "tamper.h"
@@ -141,11 +144,65 @@ static enum MHD_Result set_state(
 					"stored", rc >= 0));
 }
 
+/* GET /offenders[/SUBJECT], DELETE /offenders/SUBJECT and POST
+ * /offenders/SUBJECT/clear (DESIGN 7.1, offenders.h) */
+static enum MHD_Result offenders_route(struct tracker *t,
+		struct MHD_Connection *con, const char *url, int get, int del)
+{
+	char sub[256];
+	const char *rest = url + strlen("/offenders");
+	size_t len;
+	uint32_t id;
+	int had, rc;
+	int64_t now = time(NULL);
+
+	if(!*rest) {
+		if(!get)
+			return reply_error(con, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+		return reply_json(con, MHD_HTTP_OK, offenders_json(now));
+	}
+	if(*rest != '/')
+		return reply_error(con, MHD_HTTP_NOT_FOUND, "no such route");
+	rest++;
+	len = strcspn(rest, "/");
+	if(!len || len >= sizeof(sub))
+		return reply_error(con, MHD_HTTP_NOT_FOUND, "use /offenders/SUBJECT");
+	memcpy(sub, rest, len);
+	sub[len] = 0;
+	rest += len;
+	if(get && !*rest) {
+		json_t *j;
+
+		id = acct_subject_id(sub);
+		j = id ? offenders_json_one(id, now) : NULL;
+		if(!j)
+			return reply_error(con, MHD_HTTP_NOT_FOUND, "no strikes");
+		return reply_json(con, MHD_HTTP_OK, j);
+	}
+	if(!((del && !*rest) || (!get && !del && strcmp(rest, "/clear") == 0)))
+		return reply_error(con, MHD_HTTP_NOT_FOUND,
+				"DELETE /offenders/SUBJECT or POST /offenders/SUBJECT/clear");
+	id = acct_subject_id(sub);
+	if(!id)
+		return reply_error(
+				con, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	/* here at once; and through the database, so restarts and every
+	 * tracker forget it too */
+	had = offenders_clear(id, now);
+	rc = db_admin_clear_subject(t, sub);
+	LOG_N("admin: cleared the strikes of %s%s", sub,
+			rc < 0 ? " (database unavailable: local only)" : "");
+	return reply_json(con, rc < 0 ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
+			json_pack("{s:s, s:s, s:b, s:b}", "subject", sub, "state", "ok",
+					"had_strikes", had, "stored", rc >= 0));
+}
+
 static enum MHD_Result route(struct tracker *t, struct MHD_Connection *con,
 		const char *url, const char *method)
 {
 	int get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	int post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	int del = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
 
 	if(get && strcmp(url, "/health") == 0)
 		return reply(con, MHD_HTTP_OK, "text/plain", strdup("ok\n"), 3);
@@ -174,6 +231,10 @@ static enum MHD_Result route(struct tracker *t, struct MHD_Connection *con,
 
 		return reply_json(con, st, j);
 	}
+	if((get || post || del)
+			&& (strcmp(url, "/offenders") == 0
+					|| strncmp(url, "/offenders/", 11) == 0))
+		return offenders_route(t, con, url, get, del);
 	if(post
 			&& (strncmp(url, "/content/", 9) == 0
 					|| strncmp(url, "/tracker/", 9) == 0))

@@ -6,6 +6,7 @@
 #include "accounting.h"
 #include "index_http.h"
 #include "license.h"
+#include "offenders.h"
 #include "reports.h"
 #include "tamper.h"
 
@@ -72,6 +73,10 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 				"p2pcd_tracker_refusals_total{reason=\"%s\"} "
 				"%llu\n",
 				refusal_label((enum refusal)r), (unsigned long long)rf[r]);
+	/* DESIGN 7.1 policy (offenders.h): not a refusal.h reason */
+	sbuf_printf(b, "p2pcd_tracker_refusals_total{reason=\"flagged\"} %llu\n",
+			(unsigned long long)(offenders_refused(POLICY_REFUSE_SEED)
+								 + offenders_refused(POLICY_REFUSE)));
 	metric(b, "p2pcd_tracker_token_cache_hits_total", "counter",
 			"Admissions answered from the verified-token cache.", hits);
 	metric(b, "p2pcd_tracker_token_cache_misses_total", "counter",
@@ -106,6 +111,27 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 			"Peers flagged for implausible transfer reports.", reports_total());
 	metric(b, "p2pcd_tracker_inconsistent_reports_dropped_total", "counter",
 			"Reports dropped because the queue was full.", reports_dropped());
+	sbuf_puts(b, "# HELP p2pcd_tracker_inconsistent_flags_total Inconsistent "
+				 "transfer reports flagged, by check.\n# TYPE "
+				 "p2pcd_tracker_inconsistent_flags_total counter\n");
+	for(r = 0; r < CHECK_COUNT; r++)
+		sbuf_printf(b,
+				"p2pcd_tracker_inconsistent_flags_total{check=\"%s\"} %llu\n",
+				reports_check_name((enum report_check)r),
+				(unsigned long long)reports_by_check((enum report_check)r));
+	sbuf_puts(b, "# HELP p2pcd_tracker_flagged_refusals_total Announces "
+				 "refused for inconsistent transfer reports, by policy.\n"
+				 "# TYPE p2pcd_tracker_flagged_refusals_total counter\n");
+	for(r = POLICY_REFUSE_SEED; r <= POLICY_REFUSE; r++)
+		sbuf_printf(b,
+				"p2pcd_tracker_flagged_refusals_total{policy=\"%s\"} %llu\n",
+				offenders_policy_name((enum offender_policy)r),
+				(unsigned long long)offenders_refused((enum offender_policy)r));
+	metric(b, "p2pcd_tracker_offenders", "gauge",
+			"Subjects over the strike threshold.", offenders_over_count());
+	metric(b, "p2pcd_tracker_report_ledger_entries", "gauge",
+			"Subject-swarm entries of the cross-check ledger.",
+			reports_ledger_entries());
 	metric(b, "p2pcd_tracker_muted", "gauge", "1 if this tracker is muted.",
 			(unsigned long long)atomic_load(&t->cat.tracker_muted));
 	if(t->cfg.tamper.enabled)

@@ -345,6 +345,60 @@ static void rpc_p2pcd_key_derive(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "ss", "kid", kid, "key", hex);
 }
 
+static const char *rpc_p2pcd_peer_reports_doc[2] = {
+		"Inconsistent transfer reports of the trackers' cross-checks "
+		"(peer_reports kind 'inconsistent', DESIGN.md 7.1). Without a "
+		"parameter one struct per offender, newest first, at most 1000: "
+		"subject, strikes (reports since the subject was last cleared), "
+		"reports (all), trackers, last, last_check, last_evidence, "
+		"cleared_at. p2pcd.peer_reports SUBJECT: that subject's reports, "
+		"newest first, at most 100: id, created, tracker, info_hash, "
+		"check, evidence, cleared (true: before its last clearing).",
+		0};
+
+static void rpc_p2pcd_peer_reports(rpc_t *rpc, void *ctx)
+{
+	static const char *all[] = {"subject", "strikes", "reports", "trackers",
+			"last", "last_check", "last_evidence", "cleared_at", 0};
+	static const char *one[] = {"id", "created", "tracker", "info_hash",
+			"check", "evidence", "cleared", 0};
+	p2pcd_sql_t q;
+	str sub = STR_NULL;
+
+	if(p2pcd_rpc_db(rpc, ctx) < 0)
+		return;
+	if(rpc->scan(ctx, "*S", &sub) < 1)
+		sub.len = 0;
+	p2pcd_sql_init(&q);
+	if(sub.len == 0) {
+		p2pcd_sql_add(&q,
+				"SELECT r.offender, count(*) FILTER (WHERE p.cleared_at IS "
+				"NULL OR r.created > p.cleared_at)::text, count(*)::text, "
+				"coalesce(string_agg(DISTINCT r.tracker_id, ','), ''), "
+				"max(r.created)::text, coalesce((array_agg(r.evidence->>"
+				"'check' ORDER BY r.created DESC, r.id DESC))[1], ''), "
+				"(array_agg(r.evidence::text ORDER BY r.created DESC, r.id "
+				"DESC))[1], coalesce(max(p.cleared_at)::text, '') FROM "
+				"peer_reports r LEFT JOIN peer_policy p ON p.subject = "
+				"r.offender WHERE r.kind = 'inconsistent' GROUP BY "
+				"r.offender ORDER BY max(r.created) DESC, r.offender "
+				"LIMIT 1000");
+		p2pcd_rpc_rows(rpc, ctx, &q, all);
+	} else {
+		p2pcd_sql_add(&q,
+				"SELECT r.id::text, r.created::text, coalesce(r.tracker_id, "
+				"''), encode(r.info_hash, 'hex'), coalesce(r.evidence->>"
+				"'check', ''), r.evidence::text, (p.cleared_at IS NOT NULL "
+				"AND r.created <= p.cleared_at)::text FROM peer_reports r "
+				"LEFT JOIN peer_policy p ON p.subject = r.offender WHERE "
+				"r.kind = 'inconsistent' AND r.offender = ");
+		p2pcd_sql_lit(&q, sub.s, sub.len);
+		p2pcd_sql_add(&q, " ORDER BY r.created DESC, r.id DESC LIMIT 100");
+		p2pcd_rpc_rows(rpc, ctx, &q, one);
+	}
+	p2pcd_sql_free(&q);
+}
+
 /* clang-format off */
 rpc_export_t p2pcd_rpc_cmds[] = {
 	{"p2pcd.version", rpc_p2pcd_version, rpc_p2pcd_version_doc, 0},
@@ -364,6 +418,8 @@ rpc_export_t p2pcd_rpc_cmds[] = {
 	{"p2pcd.key_show", rpc_p2pcd_key_show, rpc_p2pcd_key_show_doc, 0},
 	{"p2pcd.key_rotate", rpc_p2pcd_key_rotate, rpc_p2pcd_key_rotate_doc, 0},
 	{"p2pcd.key_derive", rpc_p2pcd_key_derive, rpc_p2pcd_key_derive_doc, 0},
+	{"p2pcd.peer_reports", rpc_p2pcd_peer_reports,
+		rpc_p2pcd_peer_reports_doc, RET_ARRAY},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

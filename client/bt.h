@@ -33,6 +33,9 @@ struct bt_opts
 	const char *log_path;  /* aria2c's log (--log, level info) or NULL (a
 							* private temporary log, removed by bt_stop) */
 	const char *aria2c;	   /* NULL: $P2PCD_ARIA2C or "aria2c" from PATH */
+	int no_report;		   /* 1: do not report peers that sent pieces
+							* failing the hash check (default: report them
+							* to the tracker's /report/TOKEN) */
 };
 
 struct bt_status
@@ -50,6 +53,11 @@ struct bt_status
 	 * already on disk); after bt_stop, the value of aria2c's final
 	 * (event=stopped) announce when it was seen */
 	int64_t downloaded;
+	/* pieces that failed the hash check (aria2c's "we got wrong piece"),
+	 * and bad-piece reports the tracker accepted (POST /report/TOKEN,
+	 * derived from the torrent's /announce/TOKEN) */
+	int bad_pieces;
+	int reports;
 };
 
 struct bt_session;

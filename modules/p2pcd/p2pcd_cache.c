@@ -150,10 +150,13 @@ int p2pcd_cache_reload(void)
 	if(p2pcd_cache_sig(sig, sizeof(sig)) < 0)
 		return -1;
 	p2pcd_sql_init(&q);
-	p2pcd_sql_add(&q,
-			"SELECT doi, state, tracker_id, price_cents, currency, "
-			"encode(info_hash, 'hex'), encode(kid, 'hex'), rights::text "
-			"FROM content");
+	/* text that may hold a backslash goes as bytea: db_postgres reads
+	 * TEXT columns as DB1_BLOB through PQunescapeBytea, which eats the
+	 * backslashes of a DOI or of the rights' JSON escapes */
+	p2pcd_sql_add(&q, "SELECT convert_to(doi, 'UTF8'), state, "
+					  "convert_to(tracker_id, 'UTF8'), price_cents, currency, "
+					  "encode(info_hash, 'hex'), encode(kid, 'hex'), "
+					  "convert_to(rights::text, 'UTF8') FROM content");
 	if(p2pcd_db_exec(&q, &res) < 0) {
 		p2pcd_sql_free(&q);
 		return -1;

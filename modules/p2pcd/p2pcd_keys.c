@@ -427,7 +427,9 @@ int p2pcd_keys_record(void)
 	int i, ret;
 
 	p2pcd_sql_init(&q);
-	p2pcd_sql_add(&q, "SELECT id FROM trackers ORDER BY id");
+	/* bytea: db_postgres would unescape backslashes in TEXT */
+	p2pcd_sql_add(
+			&q, "SELECT convert_to(id, 'UTF8') FROM trackers ORDER BY id");
 	ret = p2pcd_db_exec(&q, &res);
 	p2pcd_sql_free(&q);
 	if(ret < 0)

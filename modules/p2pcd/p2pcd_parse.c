@@ -65,6 +65,33 @@ int p2pcd_doi_unescape(const char *s, int len, char *out, int size)
 	return n;
 }
 
+/*
+ * why json_loadb refused a body, as a reason phrase: MESSAGE reasons are
+ * capitalised (acq), PUBLISH ones follow "Bad Publication: "
+ */
+static const char *p2pcd_json_why(
+		const char *s, size_t len, json_error_t *jerr, int acq)
+{
+	if(memchr(s, '\0', len) != NULL)
+		return acq ? "Body Contains NUL" : "body contains NUL";
+	switch(json_error_code(jerr)) {
+		case json_error_invalid_utf8:
+			return acq ? "Body Is Not Valid UTF-8" : "body is not valid UTF-8";
+		case json_error_null_character:
+		case json_error_null_byte_in_key:
+			return acq ? "Body Contains NUL" : "body contains NUL";
+		case json_error_duplicate_key:
+			return acq ? "Duplicate Key In Body" : "duplicate key";
+		case json_error_numeric_overflow:
+			return acq ? "Number Out Of Range" : "number out of range";
+		case json_error_stack_overflow:
+			return acq ? "Body Nested Too Deeply" : "body nested too deeply";
+		default:
+			return acq ? "Body Is Not A JSON Object"
+					   : "body is not a JSON object";
+	}
+}
+
 int p2pcd_acq_body_parse(
 		const char *s, size_t len, long long *max_price, const char **why)
 {
@@ -73,9 +100,12 @@ int p2pcd_acq_body_parse(
 
 	*max_price = -1;
 	o = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
-	if(o == NULL || !json_is_object(o)) {
-		if(o)
-			json_decref(o);
+	if(o == NULL) {
+		*why = p2pcd_json_why(s, len, &jerr, 1);
+		return -1;
+	}
+	if(!json_is_object(o)) {
+		json_decref(o);
 		*why = "Body Is Not A JSON Object";
 		return -1;
 	}
@@ -140,7 +170,11 @@ int p2pcd_pub_body_parse(const char *body, size_t len, long long max_size,
 	memset(pi, 0, sizeof(*pi));
 	*torrent_len = 0;
 	o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-	if(o == NULL || !json_is_object(o)) {
+	if(o == NULL) {
+		*why = p2pcd_json_why(body, len, &jerr, 0);
+		goto done;
+	}
+	if(!json_is_object(o)) {
 		*why = "body is not a JSON object";
 		goto done;
 	}

@@ -136,7 +136,8 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	p2pcd_sql_add(&q, " OR kid = ");
 	p2pcd_sql_bytea(&q, p->b.kid, 16);
 	p2pcd_sql_addf(&q,
-			"), (SELECT id FROM trackers WHERE state = 'active' AND "
+			"), (SELECT convert_to(id, 'UTF8') FROM trackers WHERE "
+			"state = 'active' AND "
 			"last_seen > now() - make_interval(secs => %d) "
 			"ORDER BY peers, swarms, id LIMIT 1)",
 			p2pcd_tracker_max_age);

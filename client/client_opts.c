@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 void client_http_env(struct client_http *h)
 {
@@ -79,4 +80,30 @@ void bt_cli_apply(const struct bt_cli *b, struct bt_opts *o)
 	o->max_upload = b->max_upload;
 	o->max_download = b->max_download;
 	o->listen_port = b->port;
+}
+
+void client_common_env(struct client_common *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	sip_cli_env(&cc->sip);
+	client_http_env(&cc->http);
+}
+
+int client_common_opt(struct client_common *cc, int opt, const char *arg)
+{
+	int r;
+
+	if(opt == CLIENT_OPT_QUIET || opt == CLIENT_OPT_JSON) {
+		*(opt == CLIENT_OPT_QUIET ? &cc->quiet : &cc->json) = 1;
+		return 1;
+	}
+	if((r = sip_cli_opt(&cc->sip, opt, arg)) != 0
+			|| (r = client_http_opt(&cc->http, opt, arg)) != 0)
+		return r;
+	return bt_cli_opt(&cc->bt, opt, arg);
+}
+
+int client_progress_mode(const struct client_common *cc)
+{
+	return cc->quiet || cc->json ? PROGRESS_QUIET : PROGRESS_AUTO;
 }

@@ -10,6 +10,7 @@
 #include <getopt.h>
 
 #include "bt.h"
+#include "sip_cli.h"
 
 enum
 {
@@ -17,7 +18,9 @@ enum
 	CLIENT_OPT_INDEX,
 	BT_OPT_UPLOAD_LIMIT,
 	BT_OPT_DOWNLOAD_LIMIT,
-	BT_OPT_PORT
+	BT_OPT_PORT,
+	CLIENT_OPT_QUIET,
+	CLIENT_OPT_JSON
 };
 
 struct client_http
@@ -60,6 +63,29 @@ struct bt_cli
 int bt_cli_opt(struct bt_cli *b, int opt, const char *arg);
 /* bt_opts with b's bounds and everything else zero/NULL */
 void bt_cli_apply(const struct bt_cli *b, struct bt_opts *o);
+
+/* what the commands that talk SIP and move bytes (buy, publish) share */
+struct client_common
+{
+	struct sip_uac_cfg sip;
+	struct client_http http;
+	struct bt_cli bt;
+	int quiet, json;
+};
+
+/* clang-format off */
+#define CLIENT_COMMON_OPTIONS \
+	SIP_CLI_OPTIONS, CLIENT_HTTP_OPTIONS, BT_CLI_OPTIONS, \
+	{"quiet", no_argument, 0, CLIENT_OPT_QUIET}, \
+	{"json", no_argument, 0, CLIENT_OPT_JSON}
+/* clang-format on */
+
+/* defaults from the environment (before parsing) */
+void client_common_env(struct client_common *cc);
+/* 1 consumed, 0 not ours, -1 bad value (printed) */
+int client_common_opt(struct client_common *cc, int opt, const char *arg);
+/* the progress display the output options ask for */
+int client_progress_mode(const struct client_common *cc);
 
 /* "2M", "512K", "1.5M", "100000" (bytes/s; K = 1024): 0, or -1 */
 int cli_parse_rate(const char *s, long *out);

@@ -58,10 +58,8 @@ struct opts
 {
 	const char *uri, *dir, *out, *keystore;
 	long max_price;
-	int seed_time, timeout, quiet, json;
-	struct bt_cli bt;
-	struct client_http http;
-	struct sip_uac_cfg sip;
+	int seed_time, timeout;
+	struct client_common cc;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -72,20 +70,15 @@ static int parse(int argc, char **argv, struct opts *o)
 			{"seed-time", required_argument, 0, 's'},
 			{"timeout", required_argument, 0, 't'},
 			{"keystore", required_argument, 0, 'k'},
-			{"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, 'j'},
-			{"help", no_argument, 0, 'h'}, BT_CLI_OPTIONS, CLIENT_HTTP_OPTIONS,
-			SIP_CLI_OPTIONS, {0, 0, 0, 0}};
+			{"help", no_argument, 0, 'h'}, CLIENT_COMMON_OPTIONS, {0, 0, 0, 0}};
 	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->dir = ".";
 	o->max_price = -1;
-	sip_cli_env(&o->sip);
-	client_http_env(&o->http);
+	client_common_env(&o->cc);
 	while((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		if((r = sip_cli_opt(&o->sip, c, optarg)) != 0
-				|| (r = bt_cli_opt(&o->bt, c, optarg)) != 0
-				|| (r = client_http_opt(&o->http, c, optarg)) != 0) {
+		if((r = client_common_opt(&o->cc, c, optarg)) != 0) {
 			if(r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -114,12 +107,6 @@ static int parse(int argc, char **argv, struct opts *o)
 			case 'k':
 				o->keystore = optarg;
 				break;
-			case 'q':
-				o->quiet = 1;
-				break;
-			case 'j':
-				o->json = 1;
-				break;
 			case 'h':
 				fputs(HELP, stdout);
 				return -1;
@@ -132,7 +119,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->uri = argv[optind];
 	if(strncmp(o->uri, "sip:", 4) && strncmp(o->uri, "sips:", 5))
 		return cli_usage("buy", "%s is not a SIP URI (sip:DOI@DOMAIN)", o->uri);
-	if(sip_cli_check("buy", &o->sip))
+	if(sip_cli_check("buy", &o->cc.sip))
 		return EXIT_USAGE;
 	return 0;
 }
@@ -182,7 +169,7 @@ static char *purchase(const struct opts *o)
 		rq.body = body;
 		rq.body_len = strlen(body);
 	}
-	if(sip_uac_request(&o->sip, &rq, &r, err, sizeof(err))) {
+	if(sip_uac_request(&o->cc.sip, &rq, &r, err, sizeof(err))) {
 		cli_err("buy", "%s", err);
 		return NULL;
 	}
@@ -254,9 +241,9 @@ static int decrypt(const struct opts *o, const struct grant *g, const char *enc,
 	av[ac++] = (char *)g->license_url;
 	av[ac++] = "--token";
 	av[ac++] = g->license_token;
-	if(o->http.ca_file) {
+	if(o->cc.http.ca_file) {
 		av[ac++] = "--cacert";
-		av[ac++] = (char *)o->http.ca_file;
+		av[ac++] = (char *)o->cc.http.ca_file;
 	}
 	if(o->keystore) {
 		av[ac++] = "--keystore";
@@ -273,7 +260,7 @@ static void report(const struct opts *o, const struct grant *g, const char *enc,
 	json_t *j;
 	char *s;
 
-	if(o->json) {
+	if(o->cc.json) {
 		j = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, "
 					  "s:I, s:f}",
 				"doi", g->doi, "title", g->title, "grant", g->id, "info_hash",
@@ -289,7 +276,7 @@ static void report(const struct opts *o, const struct grant *g, const char *enc,
 		json_decref(j);
 		return;
 	}
-	if(o->quiet)
+	if(o->cc.quiet)
 		return;
 	printf("bought %s \"%s\" for %lld.%02lld %s (grant %s)\n", g->doi, g->title,
 			(long long)(g->price_cents / 100),
@@ -324,7 +311,7 @@ int cmd_buy(int argc, char **argv)
 	}
 	if(!(url = purchase(&o)))
 		return 1;
-	if(grant_fetch("buy", url, o.http.ca_file, &g))
+	if(grant_fetch("buy", url, o.cc.http.ca_file, &g))
 		goto out;
 	if(torrent_file_name(&g, name, sizeof(name))) {
 		cli_err("buy", "the grant's torrent has no usable file name");
@@ -340,11 +327,11 @@ int cmd_buy(int argc, char **argv)
 	else if(strcmp(o.out, "-"))
 		out = strdup(o.out);
 
-	bt_cli_apply(&o.bt, &bo);
+	bt_cli_apply(&o.cc.bt, &bo);
 	bo.torrent = tpath;
 	bo.dir = o.dir;
 	bo.seed = o.seed_time > 0;
-	progress_init(&pr, o.quiet || o.json ? PROGRESS_QUIET : PROGRESS_AUTO);
+	progress_init(&pr, client_progress_mode(&o.cc));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if(bt_start(&bo, &s, err, sizeof(err))) {
 		cli_err("buy", "%s", err);

@@ -81,10 +81,8 @@ struct opts
 	const char *file, *title, *license_key, *currency, *rights, *dir;
 	const char *state, *target;
 	long price;
-	int expires, seed_time, no_seed, force, quiet, json;
-	struct bt_cli bt;
-	struct client_http http;
-	struct sip_uac_cfg sip;
+	int expires, seed_time, no_seed, force;
+	struct client_common cc;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -100,9 +98,7 @@ static int parse(int argc, char **argv, struct opts *o)
 			{"expires", required_argument, 0, 'e'},
 			{"seed-time", required_argument, 0, 's'},
 			{"no-seed", no_argument, 0, 'n'}, {"force", no_argument, 0, 'f'},
-			{"quiet", no_argument, 0, 'q'}, {"json", no_argument, 0, 'j'},
-			{"help", no_argument, 0, 'h'}, BT_CLI_OPTIONS, CLIENT_HTTP_OPTIONS,
-			SIP_CLI_OPTIONS, {0, 0, 0, 0}};
+			{"help", no_argument, 0, 'h'}, CLIENT_COMMON_OPTIONS, {0, 0, 0, 0}};
 	long v;
 	int c, r;
 
@@ -111,12 +107,9 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->dir = ".";
 	o->expires = 3600;
 	o->license_key = cli_env("P2PCD_LICENSE_KEY");
-	sip_cli_env(&o->sip);
-	client_http_env(&o->http);
+	client_common_env(&o->cc);
 	while((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		if((r = sip_cli_opt(&o->sip, c, optarg)) != 0
-				|| (r = bt_cli_opt(&o->bt, c, optarg)) != 0
-				|| (r = client_http_opt(&o->http, c, optarg)) != 0) {
+		if((r = client_common_opt(&o->cc, c, optarg)) != 0) {
 			if(r < 0)
 				return EXIT_USAGE;
 			continue;
@@ -160,12 +153,6 @@ static int parse(int argc, char **argv, struct opts *o)
 			case 'f':
 				o->force = 1;
 				break;
-			case 'q':
-				o->quiet = 1;
-				break;
-			case 'j':
-				o->json = 1;
-				break;
 			case 'h':
 				fputs(HELP, stdout);
 				return -1;
@@ -182,7 +169,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		return cli_usage("publish",
 				"--license-key FILE (the license service's public key) is "
 				"required");
-	if(sip_cli_check("publish", &o->sip))
+	if(sip_cli_check("publish", &o->cc.sip))
 		return EXIT_USAGE;
 	return 0;
 }
@@ -315,7 +302,7 @@ static void report(const struct opts *o, const struct pubstate *s,
 	char *t;
 
 	p2pcd_infohash_hex(p->ih, ih);
-	if(o->json) {
+	if(o->cc.json) {
 		j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "doi",
 				s->doi, "content_uri", s->content_uri, "etag", s->etag, "state",
 				state_path, "file", p->enc, "key_file", p->key_file,
@@ -326,7 +313,7 @@ static void report(const struct opts *o, const struct pubstate *s,
 			printf("%s\n", t);
 		free(t);
 		json_decref(j);
-	} else if(!o->quiet) {
+	} else if(!o->cc.quiet) {
 		printf("published %s \"%s\"\n  buy it at %s\n  info-hash %s, %llu "
 			   "bytes encrypted in %s\n  state %s (p2pcd unpublish %s)\n",
 				s->doi, s->title, s->content_uri, ih,
@@ -348,15 +335,15 @@ static int seed(
 	time_t end = o->seed_time ? time(NULL) + o->seed_time : 0;
 	int rc = -1, r;
 
-	if(grant_fetch("publish", s->grant_url, o->http.ca_file, &g))
+	if(grant_fetch("publish", s->grant_url, o->cc.http.ca_file, &g))
 		return -1;
 	if(cli_write_file("publish", s->torrent, g.torrent, g.torrent_len, 0600))
 		goto out;
-	bt_cli_apply(&o->bt, &bo);
+	bt_cli_apply(&o->cc.bt, &bo);
 	bo.torrent = s->torrent;
 	bo.dir = o->dir;
 	bo.seed = 1;
-	progress_init(&pr, o->quiet || o->json ? PROGRESS_QUIET : PROGRESS_AUTO);
+	progress_init(&pr, client_progress_mode(&o->cc));
 	if(bt_start(&bo, &bs, err, sizeof(err))) {
 		cli_err("publish", "%s", err);
 		goto out;
@@ -372,7 +359,7 @@ static int seed(
 			goto out;
 		}
 		if(time(NULL) >= s->refreshed + s->expires / 2) {
-			r = publication_refresh("publish", &o->sip, s);
+			r = publication_refresh("publish", &o->cc.sip, s);
 			if(r == 1) {
 				progress_done(&pr);
 				cli_err("publish",
@@ -392,7 +379,7 @@ out:
 	if(bs) {
 		bt_stop(bs, &st);
 		progress_done(&pr);
-		if(!o->quiet && !o->json)
+		if(!o->cc.quiet && !o->cc.json)
 			fprintf(stderr, "publish: seeded %lld bytes\n",
 					(long long)st.uploaded);
 	}
@@ -426,7 +413,8 @@ int cmd_publish(int argc, char **argv)
 	if(o.target)
 		snprintf(target, sizeof(target), "%s", o.target);
 	else
-		snprintf(target, sizeof(target), "sip:%s@%s", o.sip.user, o.sip.domain);
+		snprintf(target, sizeof(target), "sip:%s@%s", o.cc.sip.user,
+				o.cc.sip.domain);
 	snprintf(s.target, sizeof(s.target), "%s", target);
 	snprintf(s.title, sizeof(s.title), "%s", o.title);
 	snprintf(s.file, sizeof(s.file), "%s", p.enc);
@@ -439,7 +427,7 @@ int cmd_publish(int argc, char **argv)
 		state_path = NULL;
 	if(!state_path)
 		goto out;
-	if(publication_send("publish", &o.sip, &s, body, strlen(body), o.expires)
+	if(publication_send("publish", &o.cc.sip, &s, body, strlen(body), o.expires)
 			|| pubstate_save("publish", state_path, &s))
 		goto out;
 	report(&o, &s, state_path, &p);

@@ -1,4 +1,4 @@
-/* HTTPS GET with libcurl: see http_get.h. */
+/* HTTPS requests with libcurl: see http_get.h. */
 #include "http_get.h"
 
 #include <curl/curl.h>
@@ -8,12 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 
 struct sink
 {
 	struct http_answer *a;
-	size_t cap;
+	size_t cap, max;
 	int too_large;
 };
 
@@ -23,7 +25,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	size_t add = size * n;
 	char *nb;
 
-	if(s->a->len + add > HTTP_GET_MAX) {
+	if(s->a->len + add > s->max) {
 		s->too_large = 1;
 		return 0;
 	}
@@ -61,14 +63,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-int http_get(const char *cmd, const char *url, const char *cacert,
-		struct http_answer *a)
+int http_request(
+		const char *cmd, const struct http_req *r, struct http_answer *a)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink s = {a, 0, 0};
-	const char *ct = NULL;
+	struct sink s = {a, 0, r->max ? r->max : HTTP_GET_MAX, 0};
+	struct curl_slist *h = NULL;
+	const char *ct = NULL, *url = r->url;
 	CURLcode cc;
 	CURL *c;
+	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	if(curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK
@@ -86,13 +90,19 @@ int http_get(const char *cmd, const char *url, const char *cacert,
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if(cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+	if(r->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, r->cacert);
+	for(i = 0; r->headers && r->headers[i]; i++)
+		h = curl_slist_append(h, r->headers[i]);
+	if(h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if(r->post)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->post);
 	cc = curl_easy_perform(c);
+	curl_slist_free_all(h);
 	if(cc != CURLE_OK) {
 		if(s.too_large)
-			cli_err(cmd, "%s: the answer is larger than %u bytes", url,
-					HTTP_GET_MAX);
+			cli_err(cmd, "%s: the answer is larger than %zu bytes", url, s.max);
 		else
 			cli_err(cmd, "cannot GET %s: %s%s", url,
 					*errbuf ? errbuf : curl_easy_strerror(cc),
@@ -116,8 +126,18 @@ int http_get(const char *cmd, const char *url, const char *cacert,
 	return 0;
 }
 
+int http_get(const char *cmd, const char *url, const char *cacert,
+		struct http_answer *a)
+{
+	struct http_req r = {.url = url, .cacert = cacert};
+
+	return http_request(cmd, &r, a);
+}
+
 void http_answer_free(struct http_answer *a)
 {
+	if(a->body)
+		sodium_memzero(a->body, a->len);
 	free(a->body);
 	a->body = NULL;
 	a->len = 0;

@@ -4,13 +4,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
 #include "p2pcd/base64url.h"
 #include "cli.h"
 #include "keystore.h"
+#include "http_get.h"
 #include "license.h"
 
 #define RESPONSE_MAX (64u << 10)
@@ -86,33 +86,6 @@ int64_t lic_expiry(const struct lic_token *t, int64_t now)
 	if(t->play >= 0)
 		return now + (t->play ? t->play : 1);
 	return t->exp;
-}
-
-struct body
-{
-	char *p;
-	size_t len;
-	int too_big;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t len = size * n;
-	char *grown;
-
-	if(b->len + len > RESPONSE_MAX) {
-		b->too_big = 1;
-		return 0;
-	}
-	grown = realloc(b->p, b->len + len + 1);
-	if(!grown)
-		return 0;
-	b->p = grown;
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-	return len;
 }
 
 static const char *status_advice(long status)
@@ -215,13 +188,13 @@ int lic_fetch(const char *cmd, const char *url, const char *tok,
 		const struct lic_token *t, const char *cacert, const char *ks,
 		FILE *report)
 {
-	char kid64[32], *req = NULL, *auth = NULL, errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL;
-	struct body b = {0};
+	char kid64[32], *req = NULL, *auth = NULL;
+	const char *hdrs[4] = {"Content-Type: application/json",
+			"Accept: application/json", NULL, NULL};
+	struct http_req hr = {
+			.url = url, .cacert = cacert, .headers = hdrs, .max = RESPONSE_MAX};
+	struct http_answer a = {0};
 	json_t *kids = json_array(), *j = NULL;
-	long status = 0;
-	CURLcode cc;
-	CURL *c = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -236,48 +209,20 @@ int lic_fetch(const char *cmd, const char *url, const char *tok,
 		cli_err(cmd, "out of memory");
 		goto out;
 	}
-	if(curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK
-			|| !(c = curl_easy_init())) {
-		cli_err(cmd, "cannot initialise libcurl");
+	hdrs[2] = auth;
+	hr.post = req;
+	if(http_request(cmd, &hr, &a)) {
+		cli_err(cmd, "license request to %s failed", url);
 		goto out;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Accept: application/json");
-	h = curl_slist_append(h, auth);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, req);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if(cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
-	cc = curl_easy_perform(c);
-	if(cc != CURLE_OK) {
-		cli_err(cmd, "license request to %s failed: %s%s", url,
-				*errbuf ? errbuf : curl_easy_strerror(cc),
-				b.too_big ? " (answer too large)" : "");
+	if(a.status != 200) {
+		cli_err(cmd, "license service answered %ld: %s", a.status,
+				status_advice(a.status));
 		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if(status != 200) {
-		cli_err(cmd, "license service answered %ld: %s", status,
-				status_advice(status));
-		goto out;
-	}
-	rc = store_keys(cmd, b.p ? b.p : "", b.len, t, ks, report);
+	rc = store_keys(cmd, a.body, a.len, t, ks, report);
 out:
-	if(b.p) {
-		sodium_memzero(b.p, b.len);
-		free(b.p);
-	}
-	curl_slist_free_all(h);
-	if(c)
-		curl_easy_cleanup(c);
+	http_answer_free(&a);
 	free(req);
 	free(auth);
 	json_decref(j);

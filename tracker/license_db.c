@@ -64,16 +64,17 @@ void ldb_close(struct ldb *db)
  * NULL key columns. Columns: expires, doi, state, kid, sealed, wrapped,
  * kek_version, blocked (the blocklist kind, '' if none).
  */
-#define GRANT_KEYS_SQL                                                      \
-	"SELECT extract(epoch FROM g.expires)::bigint, g.doi, "                 \
-	"coalesce(c.state, 'removed'), coalesce(encode(k.kid, 'hex'), ''), "    \
-	"encode(k.sealed_key, 'hex'), coalesce(encode(k.wrapped_key, 'hex'), "  \
-	"''), coalesce(k.kek_version, 0), coalesce((SELECT b.kind FROM "        \
-	"blocklist b WHERE (b.kind = 'info_hash' AND b.value = c.info_hash) "   \
-	"OR (b.kind = 'fingerprint' AND b.value = c.fingerprint) ORDER BY "     \
-	"b.kind LIMIT 1), '') FROM grants g LEFT JOIN content c ON c.doi = "    \
-	"g.doi LEFT JOIN content_keys k ON k.doi = g.doi AND k.kid IN (SELECT " \
-	"decode(h, 'hex') FROM unnest($2::text[]) AS h) WHERE g.id = $1"
+#define GRANT_KEYS_SQL                                                       \
+	"SELECT extract(epoch FROM g.expires)::bigint, g.doi, "                  \
+	"coalesce(c.state, 'removed'), coalesce(encode(k.kid, 'hex'), ''), "     \
+	"encode(k.sealed_key, 'hex'), coalesce(encode(k.wrapped_key, 'hex'), "   \
+	"''), coalesce(k.kek_version, 0), CASE WHEN EXISTS (SELECT 1 FROM "      \
+	"blocklist b WHERE b.kind = 'fingerprint' AND b.value = c.fingerprint) " \
+	"THEN 'fingerprint' WHEN EXISTS (SELECT 1 FROM blocklist b WHERE "       \
+	"b.kind = 'info_hash' AND b.value = c.info_hash) THEN 'info_hash' ELSE " \
+	"'' END FROM grants g LEFT JOIN content c ON c.doi = g.doi LEFT JOIN "   \
+	"content_keys k ON k.doi = g.doi AND k.kid IN (SELECT decode(h, 'hex') " \
+	"FROM unnest($2::text[]) AS h) WHERE g.id = $1"
 
 /* blocklisted content found by a license request: muted, as p2pcd.mute
  * does (from active or pending), so the trackers drop its swarm on the

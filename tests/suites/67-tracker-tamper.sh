@@ -243,3 +243,9 @@ wait_for 10 sh -c "[ \$(grep -c 'tamper: .* loaded, 0 subject(s) refused' '$D/tr
 PEER_ID_HEX=$(printf '%024x' 7) LEFT=0 announce "$BAD_TOK" "$IH" | grep -q 5:peers ||
 	fail "cleared subject refused again after a restart"
 ok "after a restart the clearance holds (evidence kept: $(q "SELECT count(*) FROM peer_reports WHERE kind = 'bad_piece'") rows)"
+
+# a clean stop; with TRK_BUILD=asan, no sanitizer report (leaks included)
+trk_stop "$TRK_PID"
+! grep -E 'AddressSanitizer|LeakSanitizer|runtime error' "$D/tracker.log" ||
+	fail "sanitizer report in the tracker's log"
+ok "tracker stopped cleanly ($TRK_BUILD build)"

@@ -31,6 +31,7 @@
 #include <sodium.h>
 
 #include "core/dprint.h"
+#include "core/parser/parse_cseq.h"
 #include "core/trim.h"
 #include "core/ut.h"
 
@@ -60,6 +61,7 @@ typedef struct p2pcd_pub
 	int kind;
 	int expires;
 	char etag[P2PCD_ETAG_MAX + 1];
+	char gid[P2PCD_GRANT_ID_LEN + 1]; /* the seed grant (new publication) */
 	p2pcd_pubinfo_t b;
 	int torrent_len;
 	unsigned char torrent[];
@@ -105,6 +107,61 @@ static void p2pcd_hdr_uri_user(p2pcd_job_t *job, const char *s)
 	p2pcd_job_hdr(job, "%s", buf);
 }
 
+/* 200 to a publication: SIP-ETag, Expires, seed grant and content URI */
+static void p2pcd_pub_ok(
+		p2pcd_job_t *job, p2pcd_pub_t *p, const char *etag, const char *doi)
+{
+	p2pcd_job_set(job, 200, "OK");
+	p2pcd_job_hdr(job,
+			"SIP-ETag: %s\r\nExpires: %d\r\n"
+			"Call-Info: <https://%.*s/grants/%s>;purpose=p2pcd-grant, <sip:",
+			etag, p->expires, p2pcd_access_host.len, p2pcd_access_host.s,
+			p->gid);
+	p2pcd_hdr_uri_user(job, doi);
+	p2pcd_job_hdr(job, "@%.*s>;purpose=p2pcd-content\r\n",
+			p2pcd_content_domain.len, p2pcd_content_domain.s);
+}
+
+/*
+ * The same request again (same Call-ID, CSeq and identity, hence the same
+ * seed grant id), e.g. a retransmission that reached a restarted AS after
+ * the first one committed: the stored publication, a new entity tag.
+ */
+static void p2pcd_pub_replay(p2pcd_job_t *job, p2pcd_pub_t *p, str *doi)
+{
+	p2pcd_sql_t q;
+	db1_res_t *res = NULL;
+	char etag[P2PCD_GRANT_ID_LEN + 1], d[P2PCD_DOI_MAX + 1];
+	str v;
+
+	p2pcd_grant_id(etag);
+	p2pcd_sql_init(&q);
+	p2pcd_sql_add(&q, "UPDATE content SET etag = ");
+	p2pcd_sql_lit(&q, etag, strlen(etag));
+	p2pcd_sql_addf(&q,
+			", expires = now() + make_interval(secs => %d) WHERE state <> "
+			"'removed' AND doi = ",
+			p->expires);
+	p2pcd_sql_lit(&q, doi->s, doi->len);
+	p2pcd_sql_add(&q, " RETURNING convert_to(doi, 'UTF8')");
+	if(p2pcd_db_exec(&q, &res) < 0) {
+		p2pcd_sql_free(&q);
+		p2pcd_pub_unavailable(job, "Service Unavailable");
+		return;
+	}
+	p2pcd_sql_free(&q);
+	if(p2pcd_db_str(res, 0, 0, &v) < 0 || v.len > P2PCD_DOI_MAX) {
+		update_stat(p2pcd_ref_conflict_stat, 1);
+		p2pcd_job_set(job, 409, "Already Published");
+	} else {
+		memcpy(d, v.s, v.len);
+		d[v.len] = '\0';
+		update_stat(p2pcd_refreshes_stat, 1);
+		p2pcd_pub_ok(job, p, etag, d);
+	}
+	p2pcd_db_free(res);
+}
+
 static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 {
 	p2pcd_sql_t q;
@@ -139,8 +196,18 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 			"), (SELECT convert_to(id, 'UTF8') FROM trackers WHERE "
 			"state = 'active' AND "
 			"last_seen > now() - make_interval(secs => %d) "
-			"ORDER BY peers, swarms, id LIMIT 1)",
+			"ORDER BY peers, swarms, id LIMIT 1), "
+			"(SELECT convert_to(g.doi, 'UTF8') FROM grants g JOIN content c "
+			"ON c.doi = g.doi WHERE g.role = 'seed' AND g.id = ",
 			p2pcd_tracker_max_age);
+	p2pcd_sql_lit(&q, p->gid, strlen(p->gid));
+	p2pcd_sql_add(&q, " AND g.impu = ");
+	p2pcd_sql_lit(&q, p->id.impu, p->id.impu_len);
+	p2pcd_sql_add(&q, " AND c.info_hash = ");
+	p2pcd_sql_bytea(&q, p->b.ih, 20);
+	p2pcd_sql_add(&q, " AND c.kid = ");
+	p2pcd_sql_bytea(&q, p->b.kid, 16);
+	p2pcd_sql_add(&q, ")");
 	if(p2pcd_db_exec(&q, &res) < 0) {
 		p2pcd_sql_free(&q);
 		p2pcd_pub_unavailable(job, "Service Unavailable");
@@ -155,6 +222,10 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	}
 	memcpy(state, v.s, v.len);
 	state[v.len] = '\0';
+	if(p2pcd_db_str(res, 0, 4, &v) == 0) {
+		p2pcd_pub_replay(job, p, &v);
+		goto done;
+	}
 	if(p2pcd_db_ll(res, 0, 1, 1) != 0) {
 		update_stat(p2pcd_ref_blocklisted_stat, 1);
 		p2pcd_job_set(job, 403, "Blocklisted Content");
@@ -186,7 +257,7 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	memcpy(c.kid, p->b.kid, 16);
 	c.rights = p->b.rights;
 	c.rights_len = strlen(p->b.rights);
-	p2pcd_grant_id(gid);
+	memcpy(gid, p->gid, sizeof(gid));
 	p2pcd_grant_id(etag);
 	now = time(NULL);
 	if(p2pcd_pseudonym(p->id.impu, p->id.impu_len, sub) < 0
@@ -255,14 +326,7 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	p2pcd_sql_free(&q);
 	update_stat(p2pcd_publishes_stat, 1);
 	p2pcd_cache_reload();
-	p2pcd_job_set(job, 200, "OK");
-	p2pcd_job_hdr(job,
-			"SIP-ETag: %s\r\nExpires: %d\r\n"
-			"Call-Info: <https://%.*s/grants/%s>;purpose=p2pcd-grant, <sip:",
-			etag, p->expires, p2pcd_access_host.len, p2pcd_access_host.s, gid);
-	p2pcd_hdr_uri_user(job, doi);
-	p2pcd_job_hdr(job, "@%.*s>;purpose=p2pcd-content\r\n",
-			p2pcd_content_domain.len, p2pcd_content_domain.s);
+	p2pcd_pub_ok(job, p, etag, doi);
 	return;
 done:
 	p2pcd_db_free(res);
@@ -369,6 +433,33 @@ static p2pcd_job_t *p2pcd_pub_body(sip_msg_t *msg, str *body)
 	p->b = pi;
 	p->torrent_len = n;
 	return job;
+}
+
+/*
+ * The seed grant id of a new publication: keyed by the request (Call-ID,
+ * CSeq, identity) like an acquisition's request id, so that the same
+ * request again finds what it stored (p2pcd_pub_replay). The pseudonym
+ * HMAC key (secret, stable across restarts), another input domain.
+ */
+static int p2pcd_pub_seed_gid(
+		sip_msg_t *msg, p2pcd_ident_t *id, char out[P2PCD_GRANT_ID_LEN + 1])
+{
+	char buf[1024], sub[P2PCD_SUBJECT_LEN + 1];
+	struct cseq_body *cs;
+	int n;
+
+	if(parse_headers(msg, HDR_CALLID_F | HDR_CSEQ_F, 0) < 0
+			|| msg->callid == NULL || msg->cseq == NULL)
+		return -1;
+	cs = get_cseq(msg);
+	n = snprintf(buf, sizeof(buf), "p2pcd-seed-grant\n%.*s\n%.*s\n%s",
+			msg->callid->body.len, msg->callid->body.s, cs->number.len,
+			cs->number.s, id->impu);
+	if(n < 0 || n >= (int)sizeof(buf) || p2pcd_pseudonym(buf, n, sub) < 0)
+		return -1;
+	memcpy(out, sub + 2, P2PCD_GRANT_ID_LEN);
+	out[P2PCD_GRANT_ID_LEN] = '\0';
+	return 0;
 }
 
 /* 1 if the Event header names our package */
@@ -481,6 +572,10 @@ int ki_p2pcd_publish(sip_msg_t *msg)
 			return 0;
 		p = job->data;
 		p->kind = P2PCD_PUB_NEW;
+		if(p2pcd_pub_seed_gid(msg, &id, p->gid) < 0) {
+			p2pcd_job_free(job);
+			return p2pcd_bad(msg, "bad Call-ID or CSeq");
+		}
 	}
 	p->id = id;
 	p->expires = expires;

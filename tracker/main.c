@@ -94,7 +94,9 @@ static void sweep_swarm(struct swarm *s, void *arg)
 	sw->dropped += n;
 }
 
-static int start_workers(struct tracker *t)
+/* the announce workers' state, before any thread that reads it (the DB
+ * thread sums their counters) is started */
+static int init_workers(struct tracker *t)
 {
 	int i;
 
@@ -112,7 +114,7 @@ static int start_workers(struct tracker *t)
 		if(adm_cache_init(&w->cache, (uint32_t)t->cfg.token_cache_size))
 			return -1;
 	}
-	return http_public_start(t);
+	return 0;
 }
 
 static void run(struct tracker *t)
@@ -210,8 +212,8 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if(db_start(&t) || license_start(&t) || start_workers(&t) || index_start(&t)
-			|| http_admin_start(&t))
+	if(init_workers(&t) || db_start(&t) || license_start(&t)
+			|| http_public_start(&t) || index_start(&t) || http_admin_start(&t))
 		goto out;
 	LOG_N("p2pcd-tracker %s started", t.cfg.tracker_id);
 	run(&t);

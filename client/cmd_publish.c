@@ -322,11 +322,23 @@ static void report(const struct opts *o, const struct pubstate *s,
 	fflush(stdout);
 }
 
+/* the seeder's tokenized .torrent (from its grant) to s->torrent */
+static int seed_torrent(const struct opts *o, const struct pubstate *s)
+{
+	struct grant g;
+	int rc;
+
+	if(grant_fetch("publish", s->grant_url, o->cc.http.ca_file, &g))
+		return -1;
+	rc = cli_write_file("publish", s->torrent, g.torrent, g.torrent_len, 0600);
+	grant_free(&g);
+	return rc;
+}
+
 /* seed until interrupted or seed_time, refreshing the publication */
 static int seed(
 		const struct opts *o, struct pubstate *s, const char *state_path)
 {
-	struct grant g;
 	struct bt_opts bo;
 	struct bt_session *bs = NULL;
 	struct bt_status st;
@@ -335,10 +347,6 @@ static int seed(
 	time_t end = o->seed_time ? time(NULL) + o->seed_time : 0;
 	int rc = -1, r;
 
-	if(grant_fetch("publish", s->grant_url, o->cc.http.ca_file, &g))
-		return -1;
-	if(cli_write_file("publish", s->torrent, g.torrent, g.torrent_len, 0600))
-		goto out;
 	bt_cli_apply(&o->cc.bt, &bo);
 	bo.torrent = s->torrent;
 	bo.dir = o->dir;
@@ -383,7 +391,6 @@ out:
 			fprintf(stderr, "publish: seeded %lld bytes\n",
 					(long long)st.uploaded);
 	}
-	grant_free(&g);
 	return rc;
 }
 
@@ -431,6 +438,8 @@ int cmd_publish(int argc, char **argv)
 			|| pubstate_save("publish", state_path, &s))
 		goto out;
 	report(&o, &s, state_path, &p);
+	if(seed_torrent(&o, &s))
+		goto out;
 	ret = o.no_seed ? 0 : seed(&o, &s, state_path) ? 1 : 0;
 out:
 	free(body);

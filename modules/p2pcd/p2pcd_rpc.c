@@ -78,9 +78,12 @@ static void rpc_p2pcd_content_list(rpc_t *rpc, void *ctx)
 	if(rpc->scan(ctx, "*S", &state) < 1)
 		state.len = 0;
 	p2pcd_sql_init(&q);
-	p2pcd_sql_add(&q, "SELECT doi, title, state, tracker_id, "
-					  "price_cents::text, currency, encode(info_hash, 'hex') "
-					  "FROM content");
+	/* text through convert_to: db_postgres unescapes TEXT as bytea and
+	 * would eat the backslashes of a DOI, a title or a JSON escape */
+	p2pcd_sql_add(&q,
+			"SELECT convert_to(doi, 'UTF8'), convert_to(title, "
+			"'UTF8'), state, tracker_id, price_cents::text, currency, "
+			"encode(info_hash, 'hex') FROM content");
 	if(state.len > 0) {
 		p2pcd_sql_add(&q, " WHERE state = ");
 		p2pcd_sql_lit(&q, state.s, state.len);
@@ -114,8 +117,9 @@ static void rpc_p2pcd_content_show(rpc_t *rpc, void *ctx)
 	}
 	p2pcd_sql_init(&q);
 	p2pcd_sql_add(&q,
-			"SELECT doi, title, state, tracker_id, publisher, "
-			"price_cents::text, currency, rights::text, "
+			"SELECT convert_to(doi, 'UTF8'), convert_to(title, 'UTF8'), "
+			"state, tracker_id, convert_to(publisher, 'UTF8'), "
+			"price_cents::text, currency, convert_to(rights::text, 'UTF8'), "
 			"encode(info_hash, 'hex'), encode(kid, 'hex'), "
 			"size_bytes::text, coalesce(expires::text, ''), created::text, "
 			"(SELECT count(*) FROM grants g WHERE g.doi = c.doi)::text, "
@@ -377,8 +381,9 @@ static void rpc_p2pcd_peer_reports(rpc_t *rpc, void *ctx)
 				"coalesce(string_agg(DISTINCT r.tracker_id, ','), ''), "
 				"max(r.created)::text, coalesce((array_agg(r.evidence->>"
 				"'check' ORDER BY r.created DESC, r.id DESC))[1], ''), "
-				"(array_agg(r.evidence::text ORDER BY r.created DESC, r.id "
-				"DESC))[1], coalesce(max(p.cleared_at)::text, '') FROM "
+				"convert_to((array_agg(r.evidence::text ORDER BY r.created "
+				"DESC, r.id DESC))[1], 'UTF8'), "
+				"coalesce(max(p.cleared_at)::text, '') FROM "
 				"peer_reports r LEFT JOIN peer_policy p ON p.subject = "
 				"r.offender WHERE r.kind = 'inconsistent' GROUP BY "
 				"r.offender ORDER BY max(r.created) DESC, r.offender "
@@ -388,7 +393,8 @@ static void rpc_p2pcd_peer_reports(rpc_t *rpc, void *ctx)
 		p2pcd_sql_add(&q,
 				"SELECT r.id::text, r.created::text, coalesce(r.tracker_id, "
 				"''), encode(r.info_hash, 'hex'), coalesce(r.evidence->>"
-				"'check', ''), r.evidence::text, (p.cleared_at IS NOT NULL "
+				"'check', ''), convert_to(r.evidence::text, 'UTF8'), "
+				"(p.cleared_at IS NOT NULL "
 				"AND r.created <= p.cleared_at)::text FROM peer_reports r "
 				"LEFT JOIN peer_policy p ON p.subject = r.offender WHERE "
 				"r.kind = 'inconsistent' AND r.offender = ");

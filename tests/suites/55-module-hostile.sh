@@ -303,6 +303,10 @@ expect_eq "charged the metacharacter DOI, byte-exact" \
 		WHERE r.doi = \$d\$$EVIL_DOI\$d\$ AND g.doi = r.doi AND r.amount_cents = 7")" 1
 expect_eq "tables intact" "$(q "SELECT count(*) FROM content WHERE doi IN
 	('10.9999/t.one', \$d\$$EVIL_DOI\$d\$)")" 2
+# the RPC shows it byte-exact too (backslash and quotes included)
+kamcmd -s "unix:$AS_SOCK" p2pcd.content_show "$EVIL_DOI" | grep -qF "doi: $EVIL_DOI" &&
+	ok "p2pcd.content_show shows the metacharacter DOI byte-exact" ||
+	fail "p2pcd.content_show: $(kamcmd -s "unix:$AS_SOCK" p2pcd.content_show "$EVIL_DOI")"
 
 echo "--- MESSAGE bodies"
 hmsg "body: invalid UTF-8" 400 "Body Is Not Valid UTF-8" 10.9999/t.one \

@@ -82,6 +82,11 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 publish alice ctl --no-seed || { cat "$D/ctl/err"; fail "alice's publish"; }
 expect_eq "positive control: alice (a publisher) published; state" \
 	"$(sql "SELECT state FROM content WHERE doi = '$(js "$D/ctl/pub.json" doi)'")" active
+# --no-seed still leaves the seeder's tokenized torrent for a later seeder
+ctl_torrent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["torrent"])' "$D/ctl/"*.publication.json)
+expect_eq "the --no-seed state's torrent has the registered info-hash" \
+	"$("$TOP/build/release/bin/p2pcd-mint-token" infohash "$ctl_torrent")" \
+	"$(js "$D/ctl/pub.json" info_hash)"
 refused_publish "bob, not in publishers" "Not A Publisher (403)" bob bob1
 expect_eq "content published by bob" "$(content_of sip:bob@ims.test)" 0
 publish dave dave1 --no-seed || { cat "$D/dave1/err"; fail "dave's publish while enabled"; }

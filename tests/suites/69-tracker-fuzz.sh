@@ -15,4 +15,4 @@ make -s -C "$TOP/tests/fuzz/tracker" run FUZZ_SECONDS="$secs" \
 	REPORT_SECONDS="$rsecs" >"$log" 2>&1 ||
 	{ tail -40 "$log"; fail "a tracker fuzzer found a problem (log: $log)"; }
 runs=$(grep -o 'number_of_executed_units: [0-9]*' "$log" | awk '{ print $2 }' | tr '\n' ' ')
-ok "fuzz_query, fuzz_admission, fuzz_license_req ran ${secs}s each, fuzz_report ${rsecs}s (executions: $runs), no crash"
+ok "fuzz_query, fuzz_admission, fuzz_license_req ran ${secs}s each, fuzz_report and fuzz_config ${rsecs}s (executions: $runs), no crash"

@@ -4,7 +4,10 @@
 # the edge's address as the trusted source, p2pcd-tracker, PostgreSQL),
 # sampling every 10 s the resident memory (RSS) and the open file
 # descriptors of the AS (all its processes), the tracker and PostgreSQL
-# (all backends). It prints the samples, a least-squares slope of each
+# (all backends): private memory (RssAnon: shared memory that Kamailio's
+# shm and PostgreSQL's shared_buffers fill as they warm up is left out)
+# and, for PostgreSQL, fds per process (its backends come and go). It
+# prints the samples, a least-squares slope of each
 # series over the second half of the run (after warm-up) and a verdict:
 # "no growth" when the fitted growth over the second half is under 5 % of
 # the series' mean (and under 64 fds), and the failed SIP calls and failed
@@ -50,12 +53,12 @@ as_pids() { pgrep -g "$(ps -o pgid= "$(cat "$LAB_DIR/as/pid")" | tr -d ' ')" kam
 trk_pid=$(cat "$LAB_DIR/tracker-1/pid")
 pg_main=$(head -1 "$LAB_DIR/pg/data/postmaster.pid")
 pg_pids() { echo "$pg_main"; pgrep -P "$pg_main"; }
-sum() { # sum KIND PID...: RSS in KiB or fd count over the PIDs
+sum() { # sum KIND PID...: private RSS in KiB or fd count over the PIDs
 	local kind=$1 t=0 p v
 	shift
 	for p in "$@"; do
 		if [ "$kind" = rss ]; then
-			v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || v=0
+			v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || v=0
 		else
 			v=$(find "/proc/$p/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) || v=0
 		fi
@@ -74,49 +77,19 @@ calls=$((SIP_RATE * SECS))
 	-fd 10 >sipp.log 2>&1) &
 sipp_pid=$!
 # the announce load: one keep-alive connection at a steady pace
-python3 - "$LAB_TRACKER_PORT" "$ADM" "$IH" "$SECS" "$ANN_RATE" \
-	>"$LAB_DIR/announce.out" 2>"$LAB_DIR/announce.err" <<'PY' &
-import http.client, sys, time
-port, tok, ih, secs, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
-q = "".join("%%%s" % ih[i:i + 2] for i in range(0, 40, 2))
-okn = bad = 0
-t0 = time.time()
-c = None
-i = 0
-while time.time() - t0 < secs:
-    i += 1
-    path = ("/announce/%s?info_hash=%s&peer_id=%%2dSK0001-%012d&port=%d"
-            "&uploaded=%d&downloaded=0&left=0&compact=1" % (tok, q, i % 2000, 10000 + i % 2000, i))
-    try:
-        if c is None:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        c.request("GET", path)
-        r = c.getresponse()
-        body = r.read()
-        if r.status == 200 and b"failure reason" not in body:
-            okn += 1
-        else:
-            bad += 1
-            print("bad: %d %r" % (r.status, body[:100]), file=sys.stderr)
-    except Exception as e:
-        bad += 1
-        print("error: %s" % e, file=sys.stderr)
-        c = None
-    delay = t0 + i / rate - time.time()
-    if delay > 0:
-        time.sleep(delay)
-print("%d %d" % (okn, bad))
-PY
+"$TOP/tests/tools/announce-load.py" "$LAB_TRACKER_PORT" "$ADM" "$IH" "$SECS" \
+	"$ANN_RATE" 0 >"$LAB_DIR/announce.out" 2>"$LAB_DIR/announce.err" &
 ann_pid=$!
 
-echo "t_s as_rss_kib as_fds tracker_rss_kib tracker_fds pg_rss_kib pg_fds" |
+echo "t_s as_rss_kib as_fds tracker_rss_kib tracker_fds pg_rss_kib pg_fds_per_proc" |
 	tee "$LAB_DIR/samples.txt"
 t0=$(date +%s)
 while kill -0 "$ann_pid" 2>/dev/null; do
 	mapfile -t ap < <(as_pids)
 	mapfile -t pp < <(pg_pids)
 	echo "$(($(date +%s) - t0)) $(sum rss "${ap[@]}") $(sum fd "${ap[@]}") \
-$(sum rss "$trk_pid") $(sum fd "$trk_pid") $(sum rss "${pp[@]}") $(sum fd "${pp[@]}")" |
+$(sum rss "$trk_pid") $(sum fd "$trk_pid") $(sum rss "${pp[@]}") \
+$(($(sum fd "${pp[@]}") / ${#pp[@]}))" |
 		tee -a "$LAB_DIR/samples.txt"
 	sleep 10
 done
@@ -128,7 +101,7 @@ charged=$(psql -X -qAt -c "SELECT count(*) FROM charging_records WHERE doi = '$D
 python3 - "$LAB_DIR/samples.txt" "$sip_stat" "$ann_ok" "$ann_bad" "$charged" <<'PY'
 import csv, sys
 rows = [l.split() for l in open(sys.argv[1])][1:]
-names = ["as_rss_kib", "as_fds", "tracker_rss_kib", "tracker_fds", "pg_rss_kib", "pg_fds"]
+names = ["as_rss_kib", "as_fds", "tracker_rss_kib", "tracker_fds", "pg_rss_kib", "pg_fds_per_proc"]
 ok_sip = fail_sip = 0
 if sys.argv[2]:
     r = list(csv.reader(open(sys.argv[2]), delimiter=";"))
@@ -148,7 +121,7 @@ for k, name in enumerate(names, 1):
     sxx = sum((x - mx) ** 2 for x in xs) or 1
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
     fitted = slope * (xs[-1] - xs[0])
-    limit = 64 if name.endswith("fds") else 0.05 * my
+    limit = 64 if "fds" in name else 0.05 * my
     bad = fitted > limit
     grow |= bad
     print("%-16s mean %10.0f  slope %+9.3f /s  fitted growth over the 2nd half %+9.0f  %s"

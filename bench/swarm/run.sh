@@ -20,6 +20,7 @@ set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/common.sh"
+. "$TOP/tests/lib/lab.sh"
 FILE_MB=${FILE_MB:-64}
 RATE=${RATE:-2M}
 SEED_TIME=${SEED_TIME:-20}
@@ -27,17 +28,7 @@ ROUNDS=("${@:-4 8}")
 read -r -a ROUNDS <<<"${ROUNDS[*]}"
 rate_bytes=$(python3 -c 'import sys; s=sys.argv[1]; m={"K":1024,"M":1<<20}; print(int(float(s[:-1])*m[s[-1]]) if s[-1] in m else int(s))' "$RATE")
 
-make -s -C "$TOP" all >/dev/null
-mktemp_dir LAB_DIR bench-swarm
-export LAB_DIR
-export LAB_PG_PORT=$(free_port) LAB_AS_PORT=$(free_port) \
-	LAB_EDGE_PORT=$(free_port) LAB_TRACKER_PORT=$(free_port) \
-	LAB_TRACKER_ADMIN_PORT=$(free_port) LAB_INDEX_PORT=$(free_port)
-on_exit "'$TOP/scripts/lab.sh' stop >/dev/null 2>&1"
-"$TOP/scripts/lab.sh" start >"$LAB_DIR/start.log" 2>&1 ||
-	{ cat "$LAB_DIR/start.log"; exit 1; }
-eval "$("$TOP/scripts/pgctl.sh" env "$LAB_DIR/pg")"
-export PGDATABASE=p2pcd
+lab_start bench-swarm
 max=0
 for n in "${ROUNDS[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
 # buyers b1..bMAX (digest password = user name)

@@ -6,12 +6,9 @@
 # that does not come through the edge, and stop ends every process.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/lab.sh"
 
-mktemp_dir LAB_DIR lab
-export LAB_DIR
-export LAB_PG_PORT=$(free_port) LAB_AS_PORT=$(free_port) \
-	LAB_EDGE_PORT=$(free_port) LAB_TRACKER_PORT=$(free_port) \
-	LAB_TRACKER_ADMIN_PORT=$(free_port) LAB_INDEX_PORT=$(free_port)
+lab_ports lab
 on_exit "'$TOP/scripts/lab.sh' stop >/dev/null 2>&1"
 
 out=$("$TOP/scripts/lab.sh" start 2>&1) || { echo "$out"; fail "lab start"; }

@@ -15,23 +15,10 @@
 #     re-announce is refused, no new license is issued, nothing is charged.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/lab.sh"
 
-make -s -C "$TOP" all >/dev/null || fail "build"
-mktemp_dir LAB_DIR e2e
-export LAB_DIR
-export LAB_PG_PORT=$(free_port) LAB_AS_PORT=$(free_port) \
-	LAB_EDGE_PORT=$(free_port) LAB_TRACKER_PORT=$(free_port) \
-	LAB_TRACKER_ADMIN_PORT=$(free_port) LAB_INDEX_PORT=$(free_port)
-on_exit "'$TOP/scripts/lab.sh' stop >/dev/null 2>&1"
-"$TOP/scripts/lab.sh" start >"$LAB_DIR/start.log" 2>&1 ||
-	{ cat "$LAB_DIR/start.log"; fail "lab start"; }
+lab_start e2e
 ok "lab started"
-eval "$("$TOP/scripts/pgctl.sh" env "$LAB_DIR/pg")"
-export PGDATABASE=p2pcd
-BIN=$TOP/build/release/bin
-CA=$LAB_DIR/secrets/index-cert.pem
-INDEX=https://127.0.0.1:$LAB_INDEX_PORT
-TRK=http://127.0.0.1:$LAB_TRACKER_PORT
 sql() { psql -X -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 
 # --- publish, three concurrent buyers ---------------------------------

@@ -24,24 +24,11 @@
 #     aria2c with bob's real torrent downloads the file.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/lab.sh"
 
 command -v aria2c >/dev/null || fail "aria2c not installed"
-make -s -C "$TOP" all >/dev/null || fail "build"
-mktemp_dir LAB_DIR sec-access
-export LAB_DIR
-export LAB_PG_PORT=$(free_port) LAB_AS_PORT=$(free_port) \
-	LAB_EDGE_PORT=$(free_port) LAB_TRACKER_PORT=$(free_port) \
-	LAB_TRACKER_ADMIN_PORT=$(free_port) LAB_INDEX_PORT=$(free_port)
-on_exit "'$TOP/scripts/lab.sh' stop >/dev/null 2>&1"
-"$TOP/scripts/lab.sh" start >"$LAB_DIR/start.log" 2>&1 ||
-	{ cat "$LAB_DIR/start.log"; fail "lab start"; }
+lab_start sec-access
 ok "lab started"
-eval "$("$TOP/scripts/pgctl.sh" env "$LAB_DIR/pg")"
-export PGDATABASE=p2pcd
-BIN=$TOP/build/release/bin
-CA=$LAB_DIR/secrets/index-cert.pem
-INDEX=https://127.0.0.1:$LAB_INDEX_PORT
-TRK=http://127.0.0.1:$LAB_TRACKER_PORT
 MASTER=$(cat "$LAB_DIR/secrets/master.hex")
 D=$LAB_DIR/t
 mkdir -p "$D"

@@ -23,23 +23,10 @@
 # license) is tests/suites/91-e2e.sh.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/lab.sh"
 
-make -s -C "$TOP" all >/dev/null || fail "build"
-mktemp_dir LAB_DIR sec-content
-export LAB_DIR
-export LAB_PG_PORT=$(free_port) LAB_AS_PORT=$(free_port) \
-	LAB_EDGE_PORT=$(free_port) LAB_TRACKER_PORT=$(free_port) \
-	LAB_TRACKER_ADMIN_PORT=$(free_port) LAB_INDEX_PORT=$(free_port)
-on_exit "'$TOP/scripts/lab.sh' stop >/dev/null 2>&1"
-"$TOP/scripts/lab.sh" start >"$LAB_DIR/start.log" 2>&1 ||
-	{ cat "$LAB_DIR/start.log"; fail "lab start"; }
+lab_start sec-content
 ok "lab started"
-eval "$("$TOP/scripts/pgctl.sh" env "$LAB_DIR/pg")"
-export PGDATABASE=p2pcd
-BIN=$TOP/build/release/bin
-CA=$LAB_DIR/secrets/index-cert.pem
-INDEX=https://127.0.0.1:$LAB_INDEX_PORT
-TRK=http://127.0.0.1:$LAB_TRACKER_PORT
 RPC=(kamcmd -s "unix:$LAB_DIR/as/ctl.sock")
 TRK_LOG=$LAB_DIR/tracker-1/tracker.log
 D=$LAB_DIR/t

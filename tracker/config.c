@@ -191,6 +191,8 @@ static int load_all(
 			1000000, err, en);
 	rc |= get_int(cf, "listen.connection_timeout", &c->connection_timeout, 1,
 			3600, err, en);
+	rc |= get_int(cf, "listen.per_ip_connection_limit", &c->per_ip_limit, 0,
+			1000000, err, en);
 	rc |= get_bool(cf, "admin.enabled", &c->admin_enabled);
 	rc |= get_str(cf, "admin.address", c->admin_address,
 			sizeof(c->admin_address), err, en);

@@ -26,6 +26,7 @@ struct tracker_config
 	uint16_t listen_port;
 	int threads; /* announce daemons; 0 = one per core */
 	int connection_limit;
+	int per_ip_limit; /* connections from one address per thread, 0 off */
 	int connection_timeout;
 
 	bool admin_enabled;

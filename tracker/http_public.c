@@ -414,6 +414,8 @@ int http_public_start(struct tracker *t)
 				MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)(c->connection_limit / t->n_workers + 1),
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->connection_timeout,
+				/* 0: unlimited (libmicrohttpd's default) */
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->per_ip_limit,
 				MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
 				/* libmicrohttpd zeroes the pool per request: keep it
 				 * small (an announce with a 4 KiB token still fits) */

@@ -815,6 +815,8 @@ static void build_args(const struct bt_opts *o, struct bt_session *s,
 	arg(a, "--max-overall-download-limit=%ld", o->max_download);
 	if(o->listen_port > 0)
 		arg(a, "--listen-port=%d", o->listen_port);
+	if(o->max_peers > 0)
+		arg(a, "--bt-max-peers=%d", o->max_peers);
 	if(o->bind_addr && *o->bind_addr) {
 		arg(a, "--interface=%s", o->bind_addr);
 		arg(a, "--bt-external-ip=%s", o->bind_addr);

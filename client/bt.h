@@ -20,14 +20,18 @@ struct progress;
 
 struct bt_opts
 {
-	const char *torrent;   /* path of a .torrent file */
-	const char *dir;	   /* download directory; for seeding, where the
+	const char *torrent; /* path of a .torrent file */
+	const char *dir;	 /* download directory; for seeding, where the
 						  * complete file already is */
-	int seed;			   /* 0: stop at completion; 1: keep seeding after
+	int seed;			 /* 0: stop at completion; 1: keep seeding after
 						  * completion until bt_stop() */
-	long max_upload;	   /* bytes/s, 0 unlimited */
-	long max_download;	   /* bytes/s, 0 unlimited */
-	int listen_port;	   /* BitTorrent port, 0: a free one (6881-6999) */
+	long max_upload;	 /* bytes/s, 0 unlimited */
+	long max_download;	 /* bytes/s, 0 unlimited */
+	int listen_port;	 /* BitTorrent port, 0: a free one (6881-6999) */
+	/* peers connected at once, 0: aria2c's default (55). A rate-limited
+	 * origin serving few peers sends each piece about once and lets the
+	 * swarm spread it (bench/swarm) */
+	int max_peers;
 	const char *bind_addr; /* NULL: any; else aria2c --interface and
 							* --bt-external-ip */
 	const char *log_path;  /* aria2c's log (--log, level info) or NULL (a

@@ -70,6 +70,13 @@ int bt_cli_opt(struct bt_cli *b, int opt, const char *arg)
 			}
 			b->port = (int)v;
 			return 1;
+		case BT_OPT_MAX_PEERS:
+			if(cli_parse_long(arg, 1, 1024, &v)) {
+				cli_usage("p2pcd", "--max-peers: 1..1024");
+				return -1;
+			}
+			b->max_peers = (int)v;
+			return 1;
 	}
 	return 0;
 }
@@ -80,6 +87,7 @@ void bt_cli_apply(const struct bt_cli *b, struct bt_opts *o)
 	o->max_upload = b->max_upload;
 	o->max_download = b->max_download;
 	o->listen_port = b->port;
+	o->max_peers = b->max_peers;
 }
 
 void client_common_env(struct client_common *cc)

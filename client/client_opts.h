@@ -19,6 +19,7 @@ enum
 	BT_OPT_UPLOAD_LIMIT,
 	BT_OPT_DOWNLOAD_LIMIT,
 	BT_OPT_PORT,
+	BT_OPT_MAX_PEERS,
 	CLIENT_OPT_QUIET,
 	CLIENT_OPT_JSON
 };
@@ -36,7 +37,8 @@ struct client_http
 #define BT_CLI_OPTIONS \
 	{"upload-limit", required_argument, 0, BT_OPT_UPLOAD_LIMIT}, \
 	{"download-limit", required_argument, 0, BT_OPT_DOWNLOAD_LIMIT}, \
-	{"port", required_argument, 0, BT_OPT_PORT}
+	{"port", required_argument, 0, BT_OPT_PORT}, \
+	{"max-peers", required_argument, 0, BT_OPT_MAX_PEERS}
 /* clang-format on */
 
 #define CLIENT_HTTP_HELP                                          \
@@ -45,10 +47,12 @@ struct client_http
 #define CLIENT_INDEX_HELP                                          \
 	"  --index URL         the content index, https://HOST:PORT\n" \
 	"                      [P2PCD_INDEX]\n"
-#define BT_CLI_HELP                                                   \
-	"  --upload-limit R    at most R bytes/s up (2M, 512K, 100000)\n" \
-	"  --download-limit R  at most R bytes/s down\n"                  \
-	"  --port N            BitTorrent listen port (default: a free one)\n"
+#define BT_CLI_HELP                                                        \
+	"  --upload-limit R    at most R bytes/s up (2M, 512K, 100000)\n"      \
+	"  --download-limit R  at most R bytes/s down\n"                       \
+	"  --port N            BitTorrent listen port (default: a free one)\n" \
+	"  --max-peers N       peers connected at once (default 55); a\n"      \
+	"                      rate-limited publisher does best with 2-4\n"
 
 void client_http_env(struct client_http *h);
 /* 1 consumed, 0 not ours, -1 bad value (printed) */
@@ -57,7 +61,7 @@ int client_http_opt(struct client_http *h, int opt, const char *arg);
 struct bt_cli
 {
 	long max_upload, max_download;
-	int port;
+	int port, max_peers;
 };
 
 int bt_cli_opt(struct bt_cli *b, int opt, const char *arg);

@@ -16,7 +16,9 @@
 #
 # env: DEMO_MB (file size, default 16), DEMO_RATE (publisher upload
 # limit, default 2M), DEMO_BUYERS (default "bob carol dave"),
-# DEMO_SEED_TIME (seconds buyers seed after their download, default 15)
+# DEMO_SEED_TIME (seconds buyers seed after their download, default 15),
+# DEMO_PUB_PEERS (peers the publisher serves at once, default 2: the
+# buyers spread what it sends; 0 for aria2c's default)
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,9 @@ MB=${DEMO_MB:-16}
 RATE=${DEMO_RATE:-2M}
 BUYERS=${DEMO_BUYERS:-bob carol dave}
 SEED_TIME=${DEMO_SEED_TIME:-15}
+PUB_PEERS=${DEMO_PUB_PEERS:-2}
+pub_peers=()
+[ "$PUB_PEERS" -gt 0 ] && pub_peers=(--max-peers "$PUB_PEERS")
 
 export P2PCD_PROXY=$LAB_EDGE P2PCD_DOMAIN=$LAB_DOMAIN \
 	P2PCD_CA_FILE=$LAB_DIR/secrets/index-cert.pem P2PCD_INDEX=$LAB_INDEX \
@@ -46,10 +51,11 @@ rm -rf "$D"
 mkdir -p "$D/alice"
 head -c $((MB << 20)) /dev/urandom >"$D/alice/demo.bin"
 orig=$(sha256sum "$D/alice/demo.bin" | cut -d' ' -f1)
-say "== alice publishes demo.bin ($MB MiB), seeding at most $RATE/s"
+say "== alice publishes demo.bin ($MB MiB), seeding at most $RATE/s to $PUB_PEERS peers at a time"
 P2PCD_USER=alice P2PCD_PASSWORD=alice setsid "$BIN/p2pcd" publish \
 	"$D/alice/demo.bin" --title "Lab demo ($MB MiB)" --price-cents 150 \
 	--rights '{"play":"PT24H"}' --dir "$D/alice" --upload-limit "$RATE" \
+	"${pub_peers[@]}" \
 	--json >"$D/alice/publish.json" 2>"$D/alice/publish.log" &
 pub_pid=$!
 for _ in $(seq 1 300); do

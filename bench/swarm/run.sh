@@ -14,7 +14,9 @@
 # is the slowest buyer's download time (p2pcd buy --json).
 #
 # usage: bench/swarm/run.sh [N...]     (default: 4 8)
-# env:   FILE_MB (default 64), RATE (default 2M), SEED_TIME (default 20)
+# env:   FILE_MB (default 64), RATE (default 2M), SEED_TIME (default 20),
+#        PUB_PEERS (peers the publisher serves at once, default 2; 0 for
+#        aria2c's default of 55)
 # Bounded: each round ends within 600 s; everything it starts is stopped.
 set -euo pipefail
 
@@ -24,6 +26,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 FILE_MB=${FILE_MB:-64}
 RATE=${RATE:-2M}
 SEED_TIME=${SEED_TIME:-20}
+PUB_PEERS=${PUB_PEERS:-2}
 ROUNDS=("${@:-4 8}")
 read -r -a ROUNDS <<<"${ROUNDS[*]}"
 rate_bytes=$(python3 -c 'import sys; s=sys.argv[1]; m={"K":1024,"M":1<<20}; print(int(float(s[:-1])*m[s[-1]]) if s[-1] in m else int(s))' "$RATE")
@@ -42,7 +45,7 @@ printf '%-4s %-10s %-12s %-12s %-12s %-12s %s\n' N "file" "pub/file" \
 results=()
 for n in "${ROUNDS[@]}"; do
 	buyers=$(seq -f 'b%g' 1 "$n" | tr '\n' ' ')
-	DEMO_MB=$FILE_MB DEMO_RATE=$RATE DEMO_BUYERS=$buyers \
+	DEMO_MB=$FILE_MB DEMO_RATE=$RATE DEMO_BUYERS=$buyers DEMO_PUB_PEERS=$PUB_PEERS \
 		DEMO_SEED_TIME=$SEED_TIME timeout 600 "$TOP/scripts/lab.sh" demo \
 		>"$LAB_DIR/demo-$n.log" 2>&1 ||
 		{ tail -20 "$LAB_DIR/demo-$n.log"; echo "bench: round N=$n failed" >&2; exit 1; }
@@ -61,5 +64,6 @@ PY
 	results+=("$line")
 done
 echo
+echo "publisher: at most $PUB_PEERS peers at a time (0: aria2c's 55)"
 echo "rate limit $RATE/s = $rate_bytes B/s; file / rate = $(python3 -c "print(round($FILE_MB*1048576/$rate_bytes,1))") s"
 echo "goals: pub/file <= 1.15, done/(f/R) <= 1.5"

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include "p2pcd/hex.h"
 #include "p2pcd/infohash.h"
 
 static const char *const ih_str[] = {
@@ -74,17 +75,6 @@ void p2pcd_infohash_hex(const uint8_t ih[P2PCD_INFOHASH_LEN],
 	out[P2PCD_INFOHASH_HEX_LEN] = '\0';
 }
 
-static int nibble(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int p2pcd_infohash_from_hex(
 		const char *hex, size_t len, uint8_t out[P2PCD_INFOHASH_LEN])
 {
@@ -94,8 +84,8 @@ int p2pcd_infohash_from_hex(
 	if(!hex || !out || len != P2PCD_INFOHASH_HEX_LEN)
 		return -1;
 	for(i = 0; i < P2PCD_INFOHASH_LEN; i++) {
-		hi = nibble(hex[2 * i]);
-		lo = nibble(hex[2 * i + 1]);
+		hi = p2pcd_hex_nibble(hex[2 * i]);
+		lo = p2pcd_hex_nibble(hex[2 * i + 1]);
 		if(hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "p2pcd/hex.h"
 #include "p2pcd/atomic_file.h"
 #include "p2pcd/keyfile.h"
 
@@ -20,16 +21,6 @@ int p2pcd_hex_encode(const uint8_t *in, size_t len, char *out, size_t out_size)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int p2pcd_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len)
 {
 	size_t i;
@@ -38,8 +29,8 @@ int p2pcd_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len)
 	if(!in || !out || in_len != 2 * len)
 		return -1;
 	for(i = 0; i < len; i++) {
-		hi = hexval((unsigned char)in[2 * i]);
-		lo = hexval((unsigned char)in[2 * i + 1]);
+		hi = p2pcd_hex_nibble((unsigned char)in[2 * i]);
+		lo = p2pcd_hex_nibble((unsigned char)in[2 * i + 1]);
 		if(hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

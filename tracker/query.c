@@ -1,4 +1,5 @@
 /* Announce and scrape query parsing: see query.h. */
+#include "p2pcd/hex.h"
 #include "query.h"
 
 #include <string.h>
@@ -17,17 +18,6 @@ enum
 	SEEN_REQUIRED = SEEN_PEER_ID | SEEN_PORT | SEEN_UP | SEEN_DOWN | SEEN_LEFT,
 };
 
-static int hexval(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long tq_pct_decode(const char *src, size_t len, uint8_t *dst, size_t max)
 {
 	size_t i, n = 0;
@@ -40,8 +30,8 @@ long tq_pct_decode(const char *src, size_t len, uint8_t *dst, size_t max)
 
 			if(len - i < 3)
 				return -1;
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = p2pcd_hex_nibble(src[i + 1]);
+			lo = p2pcd_hex_nibble(src[i + 2]);
 			if(hi < 0 || lo < 0)
 				return -1;
 			c = (uint8_t)(hi << 4 | lo);

@@ -1,4 +1,5 @@
 /* Bad-piece report bodies: see tamper_req.h. */
+#include "p2pcd/hex.h"
 #include "tamper_req.h"
 
 #include <arpa/inet.h>
@@ -50,17 +51,6 @@ static int parse_ip(const uint8_t *s, long n, struct treq *r)
 	return 0;
 }
 
-static int hexval(uint8_t c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 20 raw bytes, or 40 hex digits */
 static int parse_ih(const uint8_t *s, long n, uint8_t out[20])
 {
@@ -73,8 +63,8 @@ static int parse_ih(const uint8_t *s, long n, uint8_t out[20])
 	if(n != 40)
 		return -1;
 	for(i = 0; i < 20; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
+		hi = p2pcd_hex_nibble(s[2 * i]);
+		lo = p2pcd_hex_nibble(s[2 * i + 1]);
 		if(hi < 0 || lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -12,21 +12,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "p2pcd/hex.h"
 #include "p2pcd/base64url.h"
 
 #include "p2pcd_parse.h"
 #include "p2pcd_torrent.h"
-
-static int p2pcd_hexval(char c)
-{
-	if(c >= '0' && c <= '9')
-		return c - '0';
-	if(c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if(c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int p2pcd_printable(const char *s, int len)
 {
@@ -49,8 +39,8 @@ int p2pcd_doi_unescape(const char *s, int len, char *out, int size)
 		if(s[i] == '%') {
 			if(i + 2 >= len)
 				return -1;
-			hi = p2pcd_hexval(s[i + 1]);
-			lo = p2pcd_hexval(s[i + 2]);
+			hi = p2pcd_hex_nibble(s[i + 1]);
+			lo = p2pcd_hex_nibble(s[i + 2]);
 			if(hi < 0 || lo < 0)
 				return -1;
 			out[n++] = (hi << 4) | lo;
@@ -146,8 +136,8 @@ static int p2pcd_unhex_json(
 	if(s == NULL || (int)strlen(s) != 2 * n)
 		return -1;
 	for(i = 0; i < n; i++) {
-		hi = p2pcd_hexval(s[2 * i]);
-		lo = p2pcd_hexval(s[2 * i + 1]);
+		hi = p2pcd_hex_nibble(s[2 * i]);
+		lo = p2pcd_hex_nibble(s[2 * i + 1]);
 		if(hi < 0 || lo < 0)
 			return -1;
 		out[i] = (hi << 4) | lo;

@@ -121,38 +121,34 @@ out:
 	return rc;
 }
 
-int publication_refresh(
-		const char *cmd, const struct sip_uac_cfg *c, struct pubstate *s)
+/* a conditional PUBLISH (SIP-If-Match, no body) of Expires: expires; on
+ * 200 the new entity tag goes to update (may be NULL). 0, 1 on 412, -1 */
+static int conditional(const char *cmd, const struct sip_uac_cfg *c,
+		const struct pubstate *s, int expires, struct pubstate *update)
 {
 	struct sip_resp r;
 	int rc = -1;
 
-	if(publish(cmd, c, s, s->etag, (int)s->expires, NULL, 0, &r))
+	if(publish(cmd, c, s, s->etag, expires, NULL, 0, &r))
 		return -1;
 	if(r.status == 412)
 		rc = 1;
 	else if(r.status != 200)
 		explain(cmd, &r);
 	else
-		rc = take_etag(cmd, &r, s);
+		rc = update ? take_etag(cmd, &r, update) : 0;
 	sip_resp_free(&r);
 	return rc;
+}
+
+int publication_refresh(
+		const char *cmd, const struct sip_uac_cfg *c, struct pubstate *s)
+{
+	return conditional(cmd, c, s, (int)s->expires, s);
 }
 
 int publication_withdraw(
 		const char *cmd, const struct sip_uac_cfg *c, const struct pubstate *s)
 {
-	struct sip_resp r;
-	int rc = -1;
-
-	if(publish(cmd, c, s, s->etag, 0, NULL, 0, &r))
-		return -1;
-	if(r.status == 412)
-		rc = 1;
-	else if(r.status != 200)
-		explain(cmd, &r);
-	else
-		rc = 0;
-	sip_resp_free(&r);
-	return rc;
+	return conditional(cmd, c, s, 0, NULL);
 }

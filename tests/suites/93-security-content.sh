@@ -65,6 +65,11 @@ refused_publish() { # refused_publish WHAT WANT-REASON AS NAME
 content_of() { sql "SELECT count(*) FROM content WHERE publisher = '$1'"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# a seeding publication with the shortest lifetime, refreshed while the
+# checks below run (p2pcd publish refreshes at half of Expires: 30 s)
+publish alice refresh --expires 60 --seed-time 34 &
+refresh_pid=$!
+
 # --- who may publish -------------------------------------------------------
 publish alice ctl --no-seed || { cat "$D/ctl/err"; fail "alice's publish"; }
 expect_eq "positive control: alice (a publisher) published; state" \
@@ -262,3 +267,14 @@ m=$(curl -sS "http://127.0.0.1:$LAB_TRACKER_ADMIN_PORT/metrics" \
 	grep 'p2pcd_tracker_licenses_total{status="451"}' | awk '{print $2}')
 expect_eq "p2pcd_tracker_licenses_total{status=\"451\"}" "$m" 4
 ok "instant mute (SIP 410, refused re-announce, no license): tests/suites/91-e2e.sh"
+
+# --- the refreshed publication ----------------------------------------------
+wait "$refresh_pid" || { cat "$D/refresh/err"; fail "the refreshing publisher"; }
+etag0=$(js "$D/refresh/pub.json" etag)
+state=$(ls "$D/refresh/"*.publication.json)
+etag1=$(js "$state" etag)
+[ -n "$etag1" ] && [ "$etag1" != "$etag0" ] ||
+	fail "the publication was not refreshed (entity tag still $etag0)"
+expect_eq "the AS's entity tag after the refresh" \
+	"$(sql "SELECT etag FROM content WHERE doi = '$(js "$D/refresh/pub.json" doi)'")" "$etag1"
+ok "p2pcd publish refreshed its publication while seeding (SIP-If-Match $etag0 -> $etag1)"

@@ -1,5 +1,6 @@
 /* Loading the libconfig file: see config.h and p2pcd-tracker.conf. */
 #include "config.h"
+#include "config_get.h"
 
 #include <libconfig.h>
 #include <stdarg.h>
@@ -60,45 +61,6 @@ errf(char *err, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int get_str(config_t *cf, const char *path, char *out, size_t size,
-		char *err, size_t en)
-{
-	const char *s;
-
-	if(!config_lookup_string(cf, path, &s))
-		return 0;
-	if(strlen(s) >= size) {
-		errf(err, en, "%s: longer than %zu characters", path, size - 1);
-		return -1;
-	}
-	snprintf(out, size, "%s", s);
-	return 0;
-}
-
-static int get_int(config_t *cf, const char *path, int *out, int lo, int hi,
-		char *err, size_t en)
-{
-	int v;
-
-	if(!config_lookup_int(cf, path, &v))
-		return 0;
-	if(v < lo || v > hi) {
-		errf(err, en, "%s: %d is outside %d..%d", path, v, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int get_bool(config_t *cf, const char *path, bool *out)
-{
-	int v;
-
-	if(config_lookup_bool(cf, path, &v))
-		*out = v != 0;
-	return 0;
-}
-
 static int hex_key(const char *hex, uint8_t out[P2PCD_JWS_KEY_LEN])
 {
 	size_t i;
@@ -128,7 +90,7 @@ static int load_keys(
 		return -1;
 	}
 	v = 1;
-	if(get_int(cf, "tokens.key_version", &v, 1, 0x7fffffff, err, en))
+	if(cfg_int(cf, "tokens.key_version", &v, 1, 0x7fffffff, err, en))
 		return -1;
 	c->key_version = (uint32_t)v;
 	if(config_lookup_string(cf, "tokens.previous_key", &hex)) {
@@ -137,7 +99,7 @@ static int load_keys(
 			return -1;
 		}
 		v = 0;
-		if(get_int(cf, "tokens.previous_key_version", &v, 1, 0x7fffffff, err,
+		if(cfg_int(cf, "tokens.previous_key_version", &v, 1, 0x7fffffff, err,
 				   en))
 			return -1;
 		if(v == 0 || (uint32_t)v == c->key_version) {
@@ -179,27 +141,27 @@ static int load_all(
 		return -1;
 	}
 	snprintf(c->tracker_id, sizeof(c->tracker_id), "%s", s);
-	rc |= get_str(cf, "announce_url", c->announce_url, sizeof(c->announce_url),
+	rc |= cfg_str(cf, "announce_url", c->announce_url, sizeof(c->announce_url),
 			err, en);
-	rc |= get_str(cf, "listen.address", c->listen_address,
+	rc |= cfg_str(cf, "listen.address", c->listen_address,
 			sizeof(c->listen_address), err, en);
 	port = c->listen_port;
-	rc |= get_int(cf, "listen.port", &port, 1, 65535, err, en);
+	rc |= cfg_int(cf, "listen.port", &port, 1, 65535, err, en);
 	c->listen_port = (uint16_t)port;
-	rc |= get_int(cf, "listen.threads", &c->threads, 0, 64, err, en);
-	rc |= get_int(cf, "listen.connection_limit", &c->connection_limit, 16,
+	rc |= cfg_int(cf, "listen.threads", &c->threads, 0, 64, err, en);
+	rc |= cfg_int(cf, "listen.connection_limit", &c->connection_limit, 16,
 			1000000, err, en);
-	rc |= get_int(cf, "listen.connection_timeout", &c->connection_timeout, 1,
+	rc |= cfg_int(cf, "listen.connection_timeout", &c->connection_timeout, 1,
 			3600, err, en);
-	rc |= get_int(cf, "listen.per_ip_connection_limit", &c->per_ip_limit, 0,
+	rc |= cfg_int(cf, "listen.per_ip_connection_limit", &c->per_ip_limit, 0,
 			1000000, err, en);
-	rc |= get_bool(cf, "admin.enabled", &c->admin_enabled);
-	rc |= get_str(cf, "admin.address", c->admin_address,
+	rc |= cfg_bool(cf, "admin.enabled", &c->admin_enabled);
+	rc |= cfg_str(cf, "admin.address", c->admin_address,
 			sizeof(c->admin_address), err, en);
 	port = c->admin_port;
-	rc |= get_int(cf, "admin.port", &port, 1, 65535, err, en);
+	rc |= cfg_int(cf, "admin.port", &port, 1, 65535, err, en);
 	c->admin_port = (uint16_t)port;
-	rc |= get_str(cf, "admin.bearer_token", c->admin_token,
+	rc |= cfg_str(cf, "admin.bearer_token", c->admin_token,
 			sizeof(c->admin_token), err, en);
 	if(rc)
 		return -1;
@@ -211,35 +173,35 @@ static int load_all(
 	}
 	if(load_keys(cf, c, err, en))
 		return -1;
-	rc |= get_int(cf, "tokens.skew", &c->token_skew, 0, 600, err, en);
-	rc |= get_int(cf, "tokens.cache_size", &c->token_cache_size, 16, 1 << 24,
+	rc |= cfg_int(cf, "tokens.skew", &c->token_skew, 0, 600, err, en);
+	rc |= cfg_int(cf, "tokens.cache_size", &c->token_cache_size, 16, 1 << 24,
 			err, en);
-	rc |= get_int(cf, "tokens.negative_cache_seconds",
+	rc |= cfg_int(cf, "tokens.negative_cache_seconds",
 			&c->negative_cache_seconds, 0, 3600, err, en);
-	rc |= get_int(cf, "announce.interval", &c->interval, 10, 86400, err, en);
-	rc |= get_int(
+	rc |= cfg_int(cf, "announce.interval", &c->interval, 10, 86400, err, en);
+	rc |= cfg_int(
 			cf, "announce.min_interval", &c->min_interval, 1, 86400, err, en);
-	rc |= get_int(cf, "announce.peer_timeout", &c->peer_timeout, 10,
+	rc |= cfg_int(cf, "announce.peer_timeout", &c->peer_timeout, 10,
 			SWARM_TTL_MAX_SECONDS, err, en);
-	rc |= get_int(cf, "announce.numwant_default", &c->numwant_default, 0, 1000,
+	rc |= cfg_int(cf, "announce.numwant_default", &c->numwant_default, 0, 1000,
 			err, en);
-	rc |= get_int(
+	rc |= cfg_int(
 			cf, "announce.numwant_max", &c->numwant_max, 0, 1000, err, en);
-	rc |= get_int(cf, "announce.retry_in_minutes", &c->retry_in_minutes, 1,
+	rc |= cfg_int(cf, "announce.retry_in_minutes", &c->retry_in_minutes, 1,
 			1440, err, en);
-	rc |= get_int(cf, "reports.max_rate", &c->report_max_rate, 0, 0x7fffffff,
+	rc |= cfg_int(cf, "reports.max_rate", &c->report_max_rate, 0, 0x7fffffff,
 			err, en);
-	rc |= get_int(
+	rc |= cfg_int(
 			cf, "reports.slack", &c->report_slack, 0, 0x7fffffff, err, en);
-	rc |= get_int(
+	rc |= cfg_int(
 			cf, "reports.interval", &c->report_interval, 0, 86400, err, en);
-	rc |= get_int(cf, "reports.slack_percent", &c->report_slack_percent, 0, 100,
+	rc |= cfg_int(cf, "reports.slack_percent", &c->report_slack_percent, 0, 100,
 			err, en);
-	rc |= get_int(cf, "reports.seed_tolerance", &c->report_seed_tolerance, 0,
+	rc |= cfg_int(cf, "reports.seed_tolerance", &c->report_seed_tolerance, 0,
 			100, err, en);
-	rc |= get_int(cf, "reports.strikes", &c->report_strikes, 1,
+	rc |= cfg_int(cf, "reports.strikes", &c->report_strikes, 1,
 			OFFENDERS_MAX_STRIKES, err, en);
-	rc |= get_int(
+	rc |= cfg_int(
 			cf, "reports.window", &c->report_window, 1, 365 * 86400, err, en);
 	if(!rc && config_lookup_string(cf, "reports.policy", &s)) {
 		c->report_policy = strcmp(s, "warn") == 0		   ? POLICY_WARN
@@ -251,16 +213,16 @@ static int load_all(
 			return -1;
 		}
 	}
-	rc |= get_bool(cf, "database.enabled", &c->db_enabled);
-	rc |= get_str(cf, "database.conninfo", c->db_conninfo,
+	rc |= cfg_bool(cf, "database.enabled", &c->db_enabled);
+	rc |= cfg_str(cf, "database.conninfo", c->db_conninfo,
 			sizeof(c->db_conninfo), err, en);
-	rc |= get_int(cf, "database.flush_interval", &c->db_flush_interval, 1, 3600,
+	rc |= cfg_int(cf, "database.flush_interval", &c->db_flush_interval, 1, 3600,
 			err, en);
-	rc |= get_int(cf, "database.register_interval", &c->db_register_interval, 1,
+	rc |= cfg_int(cf, "database.register_interval", &c->db_register_interval, 1,
 			3600, err, en);
-	rc |= get_int(cf, "database.reconnect_interval", &c->db_reconnect_interval,
+	rc |= cfg_int(cf, "database.reconnect_interval", &c->db_reconnect_interval,
 			1, 600, err, en);
-	rc |= get_bool(cf, "log.syslog", &c->log_syslog);
+	rc |= cfg_bool(cf, "log.syslog", &c->log_syslog);
 	if(rc)
 		return -1;
 	if(config_lookup_string(cf, "log.level", &s)) {

@@ -1,6 +1,8 @@
 /* Loading the "index" section: see index_config.h. */
 #include "index_config.h"
 
+#include "config_get.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,30 +14,6 @@ void index_config_defaults(struct index_config *c)
 	c->port = 6443;
 	c->threads = 2;
 	snprintf(c->content_domain, sizeof(c->content_domain), "content.invalid");
-}
-
-static int str(config_t *cf, const char *path, char *out, size_t size)
-{
-	const char *s;
-
-	if(!config_lookup_string(cf, path, &s))
-		return 0;
-	if(strlen(s) >= size)
-		return -1;
-	snprintf(out, size, "%s", s);
-	return 0;
-}
-
-static int num(config_t *cf, const char *path, int lo, int hi, int *out)
-{
-	int v;
-
-	if(!config_lookup_int(cf, path, &v))
-		return 0;
-	if(v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* a host name, IPv4 or [IPv6] address with an optional :port */
@@ -88,23 +66,24 @@ int index_config_load(
 	port = c->port;
 	if(config_lookup_bool(cf, "index.enabled", &v))
 		c->enabled = v != 0;
-	if(str(cf, "index.address", c->address, sizeof(c->address)))
+	if(cfg_str(cf, "index.address", c->address, sizeof(c->address), NULL, 0))
 		bad = "index.address: too long";
-	else if(num(cf, "index.port", 1, 65535, &port))
+	else if(cfg_int(cf, "index.port", &port, 1, 65535, NULL, 0))
 		bad = "index.port: 1..65535";
-	else if(num(cf, "index.threads", 1, 64, &c->threads))
+	else if(cfg_int(cf, "index.threads", &c->threads, 1, 64, NULL, 0))
 		bad = "index.threads: 1..64";
-	else if(str(cf, "index.tls_cert_file", c->tls_cert_file,
-					sizeof(c->tls_cert_file))
-			|| str(cf, "index.tls_key_file", c->tls_key_file,
-					sizeof(c->tls_key_file)))
+	else if(cfg_str(cf, "index.tls_cert_file", c->tls_cert_file,
+					sizeof(c->tls_cert_file), NULL, 0)
+			|| cfg_str(cf, "index.tls_key_file", c->tls_key_file,
+					sizeof(c->tls_key_file), NULL, 0))
 		bad = "index: a file name is too long";
-	else if(str(cf, "index.public_url", c->public_url, sizeof(c->public_url))
-			|| str(cf, "index.license_url", c->license_url,
-					sizeof(c->license_url)))
+	else if(cfg_str(cf, "index.public_url", c->public_url,
+					sizeof(c->public_url), NULL, 0)
+			|| cfg_str(cf, "index.license_url", c->license_url,
+					sizeof(c->license_url), NULL, 0))
 		bad = "index.public_url, index.license_url: too long";
-	else if(str(cf, "index.content_domain", c->content_domain,
-					sizeof(c->content_domain))
+	else if(cfg_str(cf, "index.content_domain", c->content_domain,
+					sizeof(c->content_domain), NULL, 0)
 			|| !domain_ok(c->content_domain))
 		bad = "index.content_domain: a host name (the host part of "
 			  "sip:DOI@content_domain)";

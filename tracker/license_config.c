@@ -1,6 +1,8 @@
 /* Loading the "license" section: see license_config.h. */
 #include "license_config.h"
 
+#include "config_get.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -16,30 +18,6 @@ void license_config_defaults(struct license_config *c)
 	c->kek_version = 1;
 	c->key_version = 1;
 	snprintf(c->audience, sizeof(c->audience), "license");
-}
-
-static int str(config_t *cf, const char *path, char *out, size_t size)
-{
-	const char *s;
-
-	if(!config_lookup_string(cf, path, &s))
-		return 0;
-	if(strlen(s) >= size)
-		return -1;
-	snprintf(out, size, "%s", s);
-	return 0;
-}
-
-static int num(config_t *cf, const char *path, int lo, int hi, int *out)
-{
-	int v;
-
-	if(!config_lookup_int(cf, path, &v))
-		return 0;
-	if(v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int hexkey(config_t *cf, const char *path, uint8_t out[32], int *have)
@@ -61,23 +39,26 @@ int license_config_load(
 	license_config_defaults(c);
 	if(config_lookup_bool(cf, "license.enabled", &v))
 		c->enabled = v != 0;
-	if(num(cf, "license.threads", 1, 64, &c->threads))
+	if(cfg_int(cf, "license.threads", &c->threads, 1, 64, NULL, 0))
 		bad = "license.threads: 1..64";
-	else if(num(cf, "license.queue", 1, 100000, &c->queue))
+	else if(cfg_int(cf, "license.queue", &c->queue, 1, 100000, NULL, 0))
 		bad = "license.queue: 1..100000";
-	else if(num(cf, "license.max_body", 64, LREQ_MAX_BODY, &c->max_body))
+	else if(cfg_int(cf, "license.max_body", &c->max_body, 64, LREQ_MAX_BODY,
+					NULL, 0))
 		bad = "license.max_body: 64..4096";
-	else if(str(cf, "license.secret_key_file", c->secret_key_file,
-					sizeof(c->secret_key_file))
-			|| str(cf, "license.kek_file", c->kek_file, sizeof(c->kek_file)))
+	else if(cfg_str(cf, "license.secret_key_file", c->secret_key_file,
+					sizeof(c->secret_key_file), NULL, 0)
+			|| cfg_str(cf, "license.kek_file", c->kek_file, sizeof(c->kek_file),
+					NULL, 0))
 		bad = "license: a file name is too long";
-	else if(str(cf, "license.audience", c->audience, sizeof(c->audience))
+	else if(cfg_str(cf, "license.audience", c->audience, sizeof(c->audience),
+					NULL, 0)
 			|| !p2pcd_jws_audience_valid(c->audience, strlen(c->audience)))
 		bad = "license.audience: 1-64 of [A-Za-z0-9._-]";
 	if(bad)
 		goto fail;
 	v = (int)c->kek_version;
-	if(num(cf, "license.kek_version", 1, 0x7fffffff, &v)) {
+	if(cfg_int(cf, "license.kek_version", &v, 1, 0x7fffffff, NULL, 0)) {
 		bad = "license.kek_version: 1 or more";
 		goto fail;
 	}
@@ -88,14 +69,14 @@ int license_config_load(
 		goto fail;
 	}
 	v = 1;
-	if(num(cf, "license.key_version", 1, 0x7fffffff, &v)) {
+	if(cfg_int(cf, "license.key_version", &v, 1, 0x7fffffff, NULL, 0)) {
 		bad = "license.key_version: 1 or more";
 		goto fail;
 	}
 	c->key_version = (uint32_t)v;
 	if(have_prev) {
 		v = 0;
-		num(cf, "license.previous_key_version", 1, 0x7fffffff, &v);
+		cfg_int(cf, "license.previous_key_version", &v, 1, 0x7fffffff, NULL, 0);
 		if(v == 0 || (uint32_t)v == c->key_version) {
 			bad = "license.previous_key_version: required and different "
 				  "from key_version";

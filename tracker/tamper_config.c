@@ -1,6 +1,8 @@
 /* The "tamper" section: see tamper_config.h. */
 #include "tamper_config.h"
 
+#include "config_get.h"
+
 #include <stdio.h>
 
 void tamper_config_defaults(struct tamper_config *c)
@@ -19,17 +21,9 @@ static int get(config_t *cf, const char *key, int *out, int lo, int hi,
 		char *err, size_t en)
 {
 	char path[64];
-	int v;
 
 	snprintf(path, sizeof(path), "tamper.%s", key);
-	if(!config_lookup_int(cf, path, &v))
-		return 0;
-	if(v < lo || v > hi) {
-		snprintf(err, en, "%s: %d is outside %d..%d", path, v, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return cfg_int(cf, path, out, lo, hi, err, en);
 }
 
 int tamper_config_load(

@@ -1,6 +1,7 @@
 /* Loading the libconfig file: see config.h and p2pcd-tracker.conf. */
 #include "config.h"
 #include "config_get.h"
+#include "p2pcd/keyfile.h"
 
 #include <libconfig.h>
 #include <stdarg.h>
@@ -61,20 +62,10 @@ errf(char *err, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* exactly 64 hex digits (lib's strict decoder: no sign, no blanks) */
 static int hex_key(const char *hex, uint8_t out[P2PCD_JWS_KEY_LEN])
 {
-	size_t i;
-
-	if(strlen(hex) != 2 * P2PCD_JWS_KEY_LEN)
-		return -1;
-	for(i = 0; i < P2PCD_JWS_KEY_LEN; i++) {
-		unsigned v;
-
-		if(sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return p2pcd_hex_decode(hex, strlen(hex), out, P2PCD_JWS_KEY_LEN);
 }
 
 static int load_keys(

@@ -207,22 +207,21 @@ static int torrent_file_name(const struct grant *g, char *out, size_t size)
 	return rc;
 }
 
+/* NAME.p2pcd -> NAME, NAME.cenc.mp4 -> NAME.mp4, anything else NAME.clear */
 static char *default_out(const char *dir, const char *name)
 {
 	size_t n = strlen(name);
+	const char *suffix = ".clear";
 	char *out;
 
-	if(n > 6 && !strcmp(name + n - 6, ".p2pcd"))
+	if(n > 6 && !strcmp(name + n - 6, ".p2pcd")) {
 		n -= 6;
-	else if(n > 9 && !strcmp(name + n - 9, ".cenc.mp4")) {
-		if(asprintf(&out, "%s/%.*s.mp4", dir, (int)(n - 9), name) < 0)
-			return NULL;
-		return out;
-	} else if(asprintf(&out, "%s/%s.clear", dir, name) < 0)
-		return NULL;
-	else
-		return out;
-	if(asprintf(&out, "%s/%.*s", dir, (int)n, name) < 0)
+		suffix = "";
+	} else if(n > 9 && !strcmp(name + n - 9, ".cenc.mp4")) {
+		n -= 9;
+		suffix = ".mp4";
+	}
+	if(asprintf(&out, "%s/%.*s%s", dir, (int)n, name, suffix) < 0)
 		return NULL;
 	return out;
 }

@@ -137,9 +137,12 @@ ok "alice published $DOI (seeding) and $DOI2"
 # --- positive control: bob buys through SIP, downloads, gets the key -----
 mkdir -p "$D/bob"
 P2PCD_USER=bob P2PCD_PASSWORD=bob timeout 60 "$BIN/p2pcd" buy "$URI" \
-	--dir "$D/bob" --out "$D/bob/a.bin" --keystore "$D/bob/keys.json" \
+	--dir "$D/bob" --keystore "$D/bob/keys.json" \
 	--seed-time 0 --json >"$D/bob/buy.json" 2>"$D/bob/buy.log" ||
 	{ cat "$D/bob/buy.log"; fail "bob's purchase (positive control)"; }
+# no --out: the default is DIR/NAME without the .p2pcd of the torrent's file
+expect_eq "bob's decrypted file (default --out)" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["out"])' "$D/bob/buy.json")" "$D/bob/a.bin"
 cmp -s "$D/a.bin" "$D/bob/a.bin" || fail "bob's decrypted copy differs"
 ok "positive control: bob bought, downloaded and decrypted a byte-identical copy"
 GID=$(sql "SELECT id FROM grants WHERE doi = '$DOI' AND impu = 'sip:bob@ims.test'")

@@ -51,8 +51,7 @@ static PGconn *db_connect(const struct tracker_config *c)
 	return conn;
 }
 
-/* one statement; 0 if it succeeded. *res (if asked) must be PQclear()ed */
-static int run(PGconn *conn, const char *sql, int n, const char *const *p,
+int db_run(PGconn *conn, const char *sql, int n, const char *const *p,
 		PGresult **res)
 {
 	PGresult *r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
@@ -130,7 +129,7 @@ static int register_tracker(struct tracker *t, PGconn *conn)
 	p[2] = swarms;
 	p[3] = peers;
 	p[4] = rate;
-	if(run(conn,
+	if(db_run(conn,
 			   "INSERT INTO trackers (id, announce_url, last_seen, "
 			   "swarms, peers, announces_per_s) VALUES ($1, $2, "
 			   "now(), $3, $4, $5) ON CONFLICT (id) DO UPDATE SET "
@@ -167,7 +166,7 @@ static int load_catalog(struct tracker *t, PGconn *conn)
 	unsigned retired;
 	struct swarm *sw;
 
-	if(run(conn,
+	if(db_run(conn,
 			   "SELECT encode(c.info_hash, 'hex'), c.state, c.doi, "
 			   "coalesce(ss.completed, 0) FROM content c LEFT JOIN "
 			   "swarm_stats ss ON ss.tracker_id = c.tracker_id AND "
@@ -317,7 +316,7 @@ static int flush_stats(struct tracker *t, PGconn *conn)
 		p[3] = b.l.p;
 		p[4] = b.c.p;
 		rc = b.h.oom || b.s.oom || b.l.oom || b.c.oom
-			 || run(conn,
+			 || db_run(conn,
 					 "INSERT INTO swarm_stats (tracker_id, "
 					 "info_hash, seeders, leechers, completed, "
 					 "updated) SELECT $1, decode(u.h, 'hex'), "
@@ -385,7 +384,7 @@ static int flush_transfers(PGconn *conn)
 	p[2] = u.p;
 	p[3] = w.p;
 	rc = s.oom || h.oom || u.oom || w.oom
-		 || run(conn,
+		 || db_run(conn,
 				 "INSERT INTO transfer_totals (subject, info_hash, "
 				 "uploaded, downloaded, updated) SELECT u.s, "
 				 "decode(u.h, 'hex'), u.u, u.d, now() FROM "
@@ -456,7 +455,7 @@ static int flush_reports(struct tracker *t, PGconn *conn)
 	/* created = when it was found: a clear (peer_policy) in between
 	 * forgives it */
 	rc = h.oom || s.oom || e.oom || w.oom
-		 || run(conn,
+		 || db_run(conn,
 				 "INSERT INTO peer_reports (kind, info_hash, offender, "
 				 "tracker_id, evidence, created) SELECT 'inconsistent', "
 				 "decode(u.h, 'hex'), u.s, $1, u.e::jsonb, "
@@ -485,7 +484,7 @@ static int load_offenders(struct tracker *t, PGconn *conn)
 
 	snprintf(win, sizeof(win), "%d", t->cfg.report_window);
 	round = offenders_db_begin();
-	if(run(conn,
+	if(db_run(conn,
 			   "SELECT r.offender, count(*), extract(epoch FROM "
 			   "max(r.created))::bigint, (array_agg(r.evidence::text "
 			   "ORDER BY r.created DESC))[1] FROM peer_reports r LEFT "
@@ -525,7 +524,7 @@ static void resolve_claim(
 	p2pcd_infohash_hex(c->sw->ih, hex);
 	p[0] = acct_subject_name(c->subject);
 	p[1] = hex;
-	if(run(conn,
+	if(db_run(conn,
 			   "SELECT coalesce(sum(downloaded), 0) FROM transfer_totals "
 			   "WHERE subject = $1 AND info_hash = decode($2, 'hex')",
 			   2, p, &r)) {
@@ -599,9 +598,9 @@ static int flush_all(struct tracker *t, PGconn *conn)
 /* LISTEN first, then register and load: no change can fall between */
 static int db_setup(struct tracker *t, PGconn *conn)
 {
-	if(run(conn, "LISTEN p2pcd_content", 0, NULL, NULL)
-			|| run(conn, "LISTEN p2pcd_tracker", 0, NULL, NULL)
-			|| run(conn, "LISTEN p2pcd_peer_policy", 0, NULL, NULL)
+	if(db_run(conn, "LISTEN p2pcd_content", 0, NULL, NULL)
+			|| db_run(conn, "LISTEN p2pcd_tracker", 0, NULL, NULL)
+			|| db_run(conn, "LISTEN p2pcd_peer_policy", 0, NULL, NULL)
 			|| register_tracker(t, conn) || load_catalog(t, conn)
 			|| load_offenders(t, conn))
 		return -1;
@@ -754,6 +753,18 @@ void db_stop(struct tracker *t)
 	db_running = 0;
 }
 
+/* the admin API's own connection, (re)made on demand; admin_mu held */
+static PGconn *admin_connection(struct tracker *t)
+{
+	if(admin_conn && PQstatus(admin_conn) != CONNECTION_OK) {
+		PQfinish(admin_conn);
+		admin_conn = NULL;
+	}
+	if(!admin_conn)
+		admin_conn = db_connect(&t->cfg);
+	return admin_conn;
+}
+
 int db_admin_set_state(struct tracker *t, const uint8_t *ih, const char *state)
 {
 	char hex[41];
@@ -764,20 +775,14 @@ int db_admin_set_state(struct tracker *t, const uint8_t *ih, const char *state)
 	if(!t->cfg.db_enabled)
 		return -1;
 	pthread_mutex_lock(&admin_mu);
-	if(admin_conn && PQstatus(admin_conn) != CONNECTION_OK) {
-		PQfinish(admin_conn);
-		admin_conn = NULL;
-	}
-	if(!admin_conn)
-		admin_conn = db_connect(&t->cfg);
-	if(!admin_conn)
+	if(!admin_connection(t))
 		goto out;
 	p[1] = state;
 	p[2] = t->cfg.tracker_id;
 	if(ih) {
 		p2pcd_infohash_hex(ih, hex);
 		p[0] = hex;
-		if(run(admin_conn,
+		if(db_run(admin_conn,
 				   "UPDATE content SET state = $2 WHERE "
 				   "info_hash = decode($1, 'hex') AND "
 				   "tracker_id = $3",
@@ -785,8 +790,8 @@ int db_admin_set_state(struct tracker *t, const uint8_t *ih, const char *state)
 			goto out;
 	} else {
 		p[0] = t->cfg.tracker_id;
-		if(run(admin_conn, "UPDATE trackers SET state = $2 WHERE id = $1", 2, p,
-				   &r))
+		if(db_run(admin_conn, "UPDATE trackers SET state = $2 WHERE id = $1", 2,
+				   p, &r))
 			goto out;
 	}
 	rc = atoi(PQcmdTuples(r)) > 0 ? 1 : 0;
@@ -805,18 +810,12 @@ int db_admin_clear_subject(struct tracker *t, const char *subject)
 	if(!t->cfg.db_enabled)
 		return -1;
 	pthread_mutex_lock(&admin_mu);
-	if(admin_conn && PQstatus(admin_conn) != CONNECTION_OK) {
-		PQfinish(admin_conn);
-		admin_conn = NULL;
-	}
-	if(!admin_conn)
-		admin_conn = db_connect(&t->cfg);
-	if(!admin_conn)
+	if(!admin_connection(t))
 		goto out;
 	p[0] = subject;
 	p[1] = t->cfg.tracker_id;
 	/* the trigger of 0007 notifies every tracker */
-	if(run(admin_conn,
+	if(db_run(admin_conn,
 			   "INSERT INTO peer_policy (subject, cleared_at, cleared_by) "
 			   "VALUES ($1, now(), 'admin@' || $2) ON CONFLICT (subject) DO "
 			   "UPDATE SET cleared_at = now(), cleared_by = "

@@ -9,9 +9,16 @@
 #ifndef P2PCD_TRACKER_DB_H
 #define P2PCD_TRACKER_DB_H
 
+#include <libpq-fe.h>
+
 #include "tracker.h"
 
 int db_start(struct tracker *t);
+/* one parameterised statement on conn (the DB thread's own code and the
+ * tamper flushes): 0 if it succeeded, else -1 with a warning logged.
+ * *res (if asked) must be PQclear()ed */
+int db_run(PGconn *conn, const char *sql, int n, const char *const *p,
+		PGresult **res);
 /* final flush, then join */
 void db_stop(struct tracker *t);
 

@@ -12,29 +12,12 @@
 
 #include "accounting.h"
 #include "catalog.h"
+#include "db.h"
 #include "log.h"
 #include "p2pcd/infohash.h"
 #include "sbuf.h"
 #include "tamper.h"
 #include "tracker.h"
-
-static int exec(PGconn *conn, const char *sql, int n, const char *const *p,
-		PGresult **res)
-{
-	PGresult *r = PQexecParams(conn, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-
-	if(st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		LOG_W("database (tamper): %s", PQresultErrorMessage(r));
-		PQclear(r);
-		return -1;
-	}
-	if(res)
-		*res = r;
-	else
-		PQclear(r);
-	return 0;
-}
 
 static int flush_reports(
 		PGconn *conn, const char *tracker_id, struct tamper_row *r, size_t n)
@@ -98,7 +81,7 @@ static int flush_reports(
 	p[8] = at.p;
 	rc = h.oom || o.oom || rep.oom || ip.oom || port.oom || piece.oom || cnt.oom
 		 || at.oom
-		 || exec(conn,
+		 || db_run(conn,
 				 "INSERT INTO peer_reports (kind, info_hash, offender, "
 				 "reporter, tracker_id, evidence, created) SELECT "
 				 "'bad_piece', decode(u.h, 'hex'), u.o, u.r, $1, "
@@ -147,7 +130,7 @@ static int flush_clears(
 		p[1] = o.p;
 		p[2] = at.p;
 		rc = o.oom || at.oom
-			 || exec(conn,
+			 || db_run(conn,
 					 "INSERT INTO peer_report_clearances (offender, kind, "
 					 "cleared, tracker_id) SELECT u.o, 'bad_piece', "
 					 "max(to_timestamp(u.t / 1000000.0)), $1 FROM "
@@ -170,14 +153,14 @@ int tamper_db_flush(struct tracker *t, PGconn *conn)
 
 	if(n) {
 		/* one transaction: a failed batch is put back whole */
-		rc = exec(conn, "BEGIN", 0, NULL, NULL);
+		rc = db_run(conn, "BEGIN", 0, NULL, NULL);
 		if(!rc)
 			rc = flush_reports(conn, t->cfg.tracker_id, r, n)
 				 || flush_clears(conn, t->cfg.tracker_id, r, n);
 		if(!rc)
-			rc = exec(conn, "COMMIT", 0, NULL, NULL);
+			rc = db_run(conn, "COMMIT", 0, NULL, NULL);
 		else
-			exec(conn, "ROLLBACK", 0, NULL, NULL);
+			db_run(conn, "ROLLBACK", 0, NULL, NULL);
 		if(rc)
 			tamper_putback(r, n);
 	}
@@ -199,7 +182,7 @@ int tamper_db_load(struct tracker *t, PGconn *conn)
 	snprintf(limit, sizeof(limit), "%d", c->load_limit);
 	/* every tracker's reports: a buyer identity is refused for what it
 	 * did anywhere; the newest load_limit rows, oldest first */
-	if(exec(conn,
+	if(db_run(conn,
 			   "SELECT offender, coalesce(reporter, ''), (extract(epoch "
 			   "FROM created) * 1000000)::bigint FROM (SELECT offender, "
 			   "reporter, created, id FROM peer_reports p WHERE kind = "

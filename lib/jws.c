@@ -10,6 +10,7 @@
 
 #include "p2pcd/base64url.h"
 #include "p2pcd/ct.h"
+#include "p2pcd/json_write.h"
 #include "p2pcd/jws.h"
 
 #define SIG_B64_LEN 43	/* base64url of 32 bytes, no padding */
@@ -51,50 +52,58 @@ static size_t put_b64(char *out, const char *s, size_t len)
 	return n;
 }
 
-int p2pcd_jws_sign(const struct p2pcd_jws_signer *s, const char *typ,
-		const json_t *claims, char **tok, size_t *tok_len)
+int p2pcd_jws_sign_text(const struct p2pcd_jws_signer *s, const char *typ,
+		const char *claims, size_t pl, char **tok, size_t *tok_len)
 {
-	json_t *hdr;
-	char *h = NULL, *p = NULL, *t = NULL;
-	size_t hl, pl, total, off;
+	char h[HDR_B64_MAX];
+	struct p2pcd_jw w;
+	char *t;
+	long hl;
+	size_t total, off;
 	uint8_t mac[P2PCD_HMAC_SHA256_LEN];
-	int rc = -1;
 
-	if(!s || !typ || !*typ || !json_is_object(claims) || !tok)
+	if(!s || !typ || !*typ || !claims || pl < 2 || claims[0] != '{' || !tok)
 		return -1;
 	*tok = NULL;
-	hdr = json_pack(
-			"{s:s, s:s, s:s}", "alg", "HS256", "typ", typ, "kid", s->kid);
-	if(!hdr)
+	p2pcd_jw_begin(&w, h, sizeof(h));
+	p2pcd_jw_str(&w, "alg", "HS256", 5);
+	p2pcd_jw_str(&w, "typ", typ, strlen(typ));
+	p2pcd_jw_str(&w, "kid", s->kid, strlen(s->kid));
+	hl = p2pcd_jw_end(&w);
+	if(hl < 0 || pl > P2PCD_JWS_MAX_LEN)
 		return -1;
-	h = json_dumps(hdr, JSON_COMPACT);
-	json_decref(hdr);
-	p = json_dumps(claims, JSON_COMPACT);
-	if(!h || !p)
-		goto out;
-	hl = strlen(h);
-	pl = strlen(p);
-	if(hl > P2PCD_JWS_MAX_LEN || pl > P2PCD_JWS_MAX_LEN)
-		goto out;
 	total = p2pcd_b64url_enc_len(hl) + 1 + p2pcd_b64url_enc_len(pl) + 1
 			+ SIG_B64_LEN;
 	if(total > P2PCD_JWS_MAX_LEN)
-		goto out;
+		return -1;
 	t = malloc(total + 1);
 	if(!t)
-		goto out;
+		return -1;
 	off = put_b64(t, h, hl);
 	t[off++] = '.';
-	off += put_b64(t + off, p, pl);
+	off += put_b64(t + off, claims, pl);
 	p2pcd_hmac_sha256(&s->key, (const uint8_t *)t, off, mac);
 	t[off++] = '.';
 	p2pcd_b64url_encode(mac, sizeof(mac), t + off, total + 1 - off);
 	*tok = t;
 	if(tok_len)
 		*tok_len = total;
-	rc = 0;
-out:
-	free(h);
+	return 0;
+}
+
+int p2pcd_jws_sign(const struct p2pcd_jws_signer *s, const char *typ,
+		const json_t *claims, char **tok, size_t *tok_len)
+{
+	char *p;
+	int rc;
+
+	if(!json_is_object(claims) || !tok)
+		return -1;
+	*tok = NULL;
+	p = json_dumps(claims, JSON_COMPACT);
+	if(!p)
+		return -1;
+	rc = p2pcd_jws_sign_text(s, typ, p, strlen(p), tok, tok_len);
 	free(p);
 	return rc;
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
@@ -85,6 +87,19 @@ void p2pcd_cache_destroy(void)
 	lock_destroy(&p2pcd_cache->lock);
 	shm_free(p2pcd_cache);
 	p2pcd_cache = NULL;
+}
+
+/* 1 if the rights text is a JSON object (checked once per load, not per
+ * token) */
+static int p2pcd_rights_object(str *v)
+{
+	json_t *j;
+	int ok;
+
+	j = json_loadb(v->s, v->len, JSON_REJECT_DUPLICATES, NULL);
+	ok = json_is_object(j);
+	json_decref(j);
+	return ok;
 }
 
 static int p2pcd_item_cmp(const void *a, const void *b)
@@ -201,7 +216,9 @@ int p2pcd_cache_reload(void)
 				|| p2pcd_hex2bin(&v, it->kid, 16) < 0)
 			continue;
 		it->rights = strings;
-		if(p2pcd_db_str(res, i, 7, &v) == 0 && v.len <= P2PCD_RIGHTS_MAX) {
+		/* tokens embed the rights as they are: only a JSON object */
+		if(p2pcd_db_str(res, i, 7, &v) == 0 && v.len <= P2PCD_RIGHTS_MAX
+				&& p2pcd_rights_object(&v)) {
 			memcpy(strings, v.s, v.len);
 			it->rights_len = v.len;
 		} else {

@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include <sodium.h>
-#include <jansson.h>
 
 #include "core/dprint.h"
 #include "core/locking.h"
@@ -28,9 +27,11 @@
 #include "core/ut.h"
 
 #include "p2pcd/base64url.h"
+#include "p2pcd/keyfile.h"
 #include "p2pcd/hkdf.h"
 #include "p2pcd/hmac.h"
 #include "p2pcd/init.h"
+#include "p2pcd/json_write.h"
 #include "p2pcd/jws.h"
 
 #include "p2pcd.h"
@@ -317,75 +318,84 @@ static struct p2pcd_jws_signer *p2pcd_signer(const char *aud)
 	return &p2pcd_signers.s[i];
 }
 
-static int p2pcd_sign(const char *aud, const char *typ, json_t *claims,
+static int p2pcd_sign(const char *aud, const char *typ, struct p2pcd_jw *w,
 		char **tok, size_t *len)
 {
 	struct p2pcd_jws_signer *s;
+	long n;
 
+	n = p2pcd_jw_end(w);
+	if(n < 0) {
+		LM_ERR("cannot build the %s claims\n", typ);
+		return -1;
+	}
 	s = p2pcd_signer(aud);
 	if(s == NULL)
 		return -1;
-	if(p2pcd_jws_sign(s, typ, claims, tok, len) < 0) {
+	if(p2pcd_jws_sign_text(s, typ, w->buf, n, tok, len) < 0) {
 		LM_ERR("cannot sign a %s token\n", typ);
 		return -1;
 	}
 	return 0;
 }
 
+/* claims both tokens start with */
+static void p2pcd_claims_common(struct p2pcd_jw *w, char *buf, size_t size,
+		const char *sub, const char *aud, long long now)
+{
+	p2pcd_jw_begin(w, buf, size);
+	p2pcd_jw_str(w, "iss", p2pcd_issuer.s, p2pcd_issuer.len);
+	p2pcd_jw_str(w, "sub", sub, strlen(sub));
+	p2pcd_jw_str(w, "aud", aud, strlen(aud));
+	p2pcd_jw_int(w, "iat", now);
+}
+
+/* claims written as JSON text (jansson cost more than the two MACs) */
 int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 		const char *sub, const char *gid, const char *icid, long long now,
 		long long exp, p2pcd_tokens_t *t)
 {
 	char ih[41];
 	char kid[25];
-	char doi[P2PCD_DOI_MAX + 1];
-	json_t *adm = NULL, *lic = NULL, *rights = NULL;
-	json_error_t jerr;
-	int ret = -1;
+	char buf[P2PCD_JWS_MAX_LEN];
+	struct p2pcd_jw w;
+	int has_icid = icid && *icid;
 
 	memset(t, 0, sizeof(*t));
-	sodium_bin2hex(ih, sizeof(ih), c->info_hash, 20);
+	p2pcd_hex_encode(c->info_hash, 20, ih, sizeof(ih));
 	p2pcd_b64url_encode(c->kid, 16, kid, sizeof(kid));
-	memcpy(doi, c->doi, c->doi_len);
-	doi[c->doi_len] = '\0';
 
-	adm = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:s, "
-					"s:s?}",
-			"iss", p2pcd_issuer.s, "sub", sub, "aud", c->tracker, "iat",
-			(json_int_t)now, "nbf", (json_int_t)now, "exp", (json_int_t)exp,
-			"jti", gid, "ih", ih, "doi", doi, "role", role, "icid",
-			(icid && *icid) ? icid : NULL);
-	rights = json_loadb(c->rights, c->rights_len, 0, &jerr);
-	if(rights == NULL)
-		rights = json_object();
-	lic = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:[s], s:o, "
-					"s:s?}",
-			"iss", p2pcd_issuer.s, "sub", sub, "aud", P2PCD_LICENSE_AUD, "iat",
-			(json_int_t)now, "exp", (json_int_t)exp, "jti", gid, "doi", doi,
-			"kids", kid, "rights", rights, "icid",
-			(icid && *icid) ? icid : NULL);
-	rights = NULL; /* owned by lic ("o") */
-	if(adm == NULL || lic == NULL) {
-		LM_ERR("cannot build the token claims\n");
-		goto done;
-	}
-	if(p2pcd_sign(c->tracker, P2PCD_JWS_TYP_ADM, adm, &t->adm, &t->adm_len) < 0)
-		goto done;
-	if(p2pcd_sign(
-			   P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, lic, &t->lic, &t->lic_len)
+	p2pcd_claims_common(&w, buf, sizeof(buf), sub, c->tracker, now);
+	p2pcd_jw_int(&w, "nbf", now);
+	p2pcd_jw_int(&w, "exp", exp);
+	p2pcd_jw_str(&w, "jti", gid, strlen(gid));
+	p2pcd_jw_str(&w, "ih", ih, 40);
+	p2pcd_jw_str(&w, "doi", c->doi, c->doi_len);
+	p2pcd_jw_str(&w, "role", role, strlen(role));
+	if(has_icid)
+		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
+	if(p2pcd_sign(c->tracker, P2PCD_JWS_TYP_ADM, &w, &t->adm, &t->adm_len)
 			< 0)
-		goto done;
-	ret = 0;
-done:
-	if(adm)
-		json_decref(adm);
-	if(lic)
-		json_decref(lic);
-	if(rights)
-		json_decref(rights);
-	if(ret < 0)
-		p2pcd_tokens_free(t);
-	return ret;
+		goto fail;
+
+	p2pcd_claims_common(&w, buf, sizeof(buf), sub, P2PCD_LICENSE_AUD, now);
+	p2pcd_jw_int(&w, "exp", exp);
+	p2pcd_jw_str(&w, "jti", gid, strlen(gid));
+	p2pcd_jw_str(&w, "doi", c->doi, c->doi_len);
+	p2pcd_jw_str_array1(&w, "kids", kid, strlen(kid));
+	/* a JSON object: checked when the cache loaded it or the PUBLISH
+	 * body was parsed */
+	p2pcd_jw_raw(&w, "rights", c->rights, c->rights_len);
+	if(has_icid)
+		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
+	if(p2pcd_sign(P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, &w, &t->lic,
+			   &t->lic_len)
+			< 0)
+		goto fail;
+	return 0;
+fail:
+	p2pcd_tokens_free(t);
+	return -1;
 }
 
 void p2pcd_tokens_free(p2pcd_tokens_t *t)

@@ -87,6 +87,10 @@ void p2pcd_jws_signer_wipe(struct p2pcd_jws_signer *s);
  */
 int p2pcd_jws_sign(const struct p2pcd_jws_signer *s, const char *typ,
 		const json_t *claims, char **tok, size_t *tok_len);
+/* the same from the claims' JSON text (a JSON object, written by the
+ * caller, e.g. with p2pcd/json_write.h): no jansson on the mint path */
+int p2pcd_jws_sign_text(const struct p2pcd_jws_signer *s, const char *typ,
+		const char *claims, size_t claims_len, char **tok, size_t *tok_len);
 
 /*
  * Verifier keyring for one audience. Not locked: swap keyrings (or lock)

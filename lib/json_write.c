@@ -1,0 +1,155 @@
+/*
+ * Minimal JSON object writer (see p2pcd/json_write.h).
+ */
+#include <string.h>
+
+#include "p2pcd/json_write.h"
+
+static void put(struct p2pcd_jw *w, const char *s, size_t n)
+{
+	if(w->err)
+		return;
+	if(n >= w->size - w->len) {
+		w->err = 1;
+		return;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = '\0';
+}
+
+static void put_c(struct p2pcd_jw *w, char c)
+{
+	put(w, &c, 1);
+}
+
+static void put_key(struct p2pcd_jw *w, const char *key)
+{
+	if(w->members++)
+		put_c(w, ',');
+	put_c(w, '"');
+	put(w, key, strlen(key));
+	put(w, "\":", 2);
+}
+
+int p2pcd_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n, k;
+	uint32_t cp;
+
+	while(i < len) {
+		if(s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if(s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 1, cp = s[i] & 0x1f;
+		else if(s[i] >= 0xe0 && s[i] <= 0xef)
+			n = 2, cp = s[i] & 0x0f;
+		else if(s[i] >= 0xf0 && s[i] <= 0xf4)
+			n = 3, cp = s[i] & 0x07;
+		else
+			return 0;
+		if(len - i - 1 < n)
+			return 0;
+		for(k = 1; k <= n; k++) {
+			if((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+				|| cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+static void put_string(struct p2pcd_jw *w, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+	size_t i, run = 0;
+	unsigned char c;
+
+	if(!v || !p2pcd_utf8_valid(v, len)) {
+		w->err = 1;
+		return;
+	}
+	put_c(w, '"');
+	for(i = 0; i < len; i++) {
+		c = (unsigned char)v[i];
+		if(c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(w, v + run, i - run);
+		run = i + 1;
+		if(c == '"' || c == '\\') {
+			put_c(w, '\\');
+			put_c(w, (char)c);
+		} else {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put(w, esc, 6);
+		}
+	}
+	put(w, v + run, len - run);
+	put_c(w, '"');
+}
+
+void p2pcd_jw_begin(struct p2pcd_jw *w, char *buf, size_t size)
+{
+	w->buf = buf;
+	w->size = size;
+	w->len = 0;
+	w->err = (buf == NULL || size == 0);
+	w->members = 0;
+	if(size)
+		buf[0] = '\0';
+	put_c(w, '{');
+}
+
+void p2pcd_jw_str(
+		struct p2pcd_jw *w, const char *key, const char *v, size_t len)
+{
+	put_key(w, key);
+	put_string(w, v, len);
+}
+
+void p2pcd_jw_int(struct p2pcd_jw *w, const char *key, int64_t v)
+{
+	char d[21], *p = d + sizeof(d);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	put_key(w, key);
+	do
+		*--p = (char)('0' + u % 10);
+	while(u /= 10);
+	if(v < 0)
+		*--p = '-';
+	put(w, p, d + sizeof(d) - p);
+}
+
+void p2pcd_jw_raw(
+		struct p2pcd_jw *w, const char *key, const char *raw, size_t len)
+{
+	put_key(w, key);
+	if(!raw || !len)
+		w->err = 1;
+	put(w, raw, len);
+}
+
+void p2pcd_jw_str_array1(
+		struct p2pcd_jw *w, const char *key, const char *v, size_t len)
+{
+	put_key(w, key);
+	put_c(w, '[');
+	put_string(w, v, len);
+	put_c(w, ']');
+}
+
+long p2pcd_jw_end(struct p2pcd_jw *w)
+{
+	put_c(w, '}');
+	return w->err ? -1 : (long)w->len;
+}

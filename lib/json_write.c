@@ -58,8 +58,8 @@ int p2pcd_utf8_valid(const char *str, size_t len)
 				return 0;
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
-		if((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-				|| cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		if((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff
+				|| (cp >= 0xd800 && cp <= 0xdfff))
 			return 0;
 		i += n + 1;
 	}

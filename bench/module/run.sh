@@ -6,7 +6,8 @@
 #
 # usage: bench/module/run.sh [RATE [SECONDS]]   defaults 1000/s, 20 s
 # env:   BENCH_FSYNC (on|off, default on), BENCH_PGTUNE (1: shared_buffers
-#        1GB, max_wal_size 8GB, wal_buffers 64MB, checkpoint_timeout 15min;
+#        1GB, max_wal_size 8GB, wal_buffers 64MB, checkpoint_timeout 15min,
+#        wal_init_zero off;
 #        0: PostgreSQL defaults), BENCH_CHILDREN (SIP workers, default 2), BENCH_ASYNC (async
 #        workers of the AS, default 4), BENCH_SYNC=1 (DB work in the SIP
 #        workers instead)
@@ -34,12 +35,17 @@ on_exit "'$TOP/scripts/pgctl.sh' stop '$pgdir'; rm -rf '$pgdir'"
 eval "$(PG_FSYNC=${BENCH_FSYNC:-on} PG_MAX_CONN=50 "$TOP/scripts/pgctl.sh" start "$pgdir")"
 export PGDATABASE=p2pcd PG_DIR=$pgdir
 # a database server sized for the load (BENCH_PGTUNE=0: the defaults):
-# 300,000 purchases write about 600 MB of rows and 1 GB of WAL a minute
+# 300,000 purchases write about 600 MB of rows and 1 GB of WAL a minute.
+# A new cluster has no WAL segments to recycle: each new 16 MB segment
+# was zero-filled while commits waited (a 40-100 ms stall every 1.5-3 s
+# once past ~20 s); a cluster in service recycles its segments, which
+# wal_init_zero = off stands in for here
 if [ "${BENCH_PGTUNE:-1}" != 0 ]; then
 	psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
 		-c "ALTER SYSTEM SET max_wal_size = '8GB'" \
 		-c "ALTER SYSTEM SET wal_buffers = '64MB'" \
-		-c "ALTER SYSTEM SET checkpoint_timeout = '15min'" >/dev/null
+		-c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
+		-c "ALTER SYSTEM SET wal_init_zero = off" >/dev/null
 	"$TOP/scripts/pgctl.sh" stop "$pgdir"
 	"$TOP/scripts/pgctl.sh" start "$pgdir" >/dev/null
 fi
@@ -52,6 +58,15 @@ INSERT INTO content (doi, title, info_hash, kid, size_bytes, state,
 	tracker_id, publisher, price_cents) VALUES ('10.9999/bench', 'Bench',
 	decode(repeat('11', 20), 'hex'), decode(repeat('a1', 16), 'hex'), 1000,
 	'active', 'trk-1', 'sip:pub@ims.test', 100)" >/dev/null
+# an experiment's schema or setting change (e.g. an index dropped)
+# (statements separated by ';' run one by one: ALTER SYSTEM cannot be in a
+# transaction block)
+if [ -n "${BENCH_SQL:-}" ]; then
+	IFS=';' read -ra stmts <<<"$BENCH_SQL"
+	for s in "${stmts[@]}"; do
+		[ -n "${s// /}" ] && q "$s" >/dev/null
+	done
+fi
 
 # cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)
 cpu_ticks() {
@@ -101,19 +116,32 @@ for f in glob.glob(d + "/*_.csv"):
     ok = int(last[h.index("SuccessfulCall(C)")])
     fail = int(last[h.index("FailedCall(C)")])
 rt = []
+per_s = {}
 for f in glob.glob(d + "/*_rtt.csv"):
     for r in list(csv.reader(open(f), delimiter=";"))[1:]:
         try:
-            rt.append(float(r[1]))
+            v = float(r[1])
+            rt.append(v)
+            per_s.setdefault(int(float(r[0]) // 1000), []).append(v)
         except (ValueError, IndexError):
             pass
 rt.sort()
+# when the slow answers came: the seconds whose own p99 reached 20 ms
+slow = []
+t0s = min(per_s) if per_s else 0
+for sec in sorted(per_s):
+    v = sorted(per_s[sec])
+    p = v[min(len(v) - 1, int(0.99 * len(v)))]
+    if p >= 20:
+        slow.append("%d:%g" % (sec - t0s, p))
 pc = lambda q: rt[min(len(rt) - 1, int(q * len(rt)))] if rt else float("nan")
 n = max(ok, 1)
 print("%s ok=%d failed=%d rate=%.0f/s p50=%.2fms p99=%.2fms "
       "kamailio_cpu=%.1fus/req postgres_cpu=%.1fus/req"
       % (name, ok, fail, ok / (us / 1e6), pc(0.5), pc(0.99),
          kt * 1e6 / hz / n, pt * 1e6 / hz / n))
+print("  seconds with p99 >= 20 ms (second:p99): %s"
+      % (" ".join(slow) if slow else "none"), file=sys.stderr)
 PY
 }
 
@@ -137,6 +165,10 @@ wait "$bpid" 2>/dev/null || true
 extra=()
 export AS_SHM=${AS_SHM:-1024}
 [ -n "${BENCH_SYNC:-}" ] && extra+=(-A P2PCD_SYNC=1)
+[ -n "${BENCH_BATCH_WORKERS:-}" ] &&
+	extra+=(-A "P2PCD_BATCH_WORKERS=$BENCH_BATCH_WORKERS")
+[ -n "${BENCH_BATCH_LINGER:-}" ] &&
+	extra+=(-A "P2PCD_BATCH_LINGER=$BENCH_BATCH_LINGER")
 as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" -A P2PCD_DEBUG=1 \
 	"${extra[@]}"
 kill -0 "$AS_PID"

@@ -37,6 +37,8 @@ extern int p2pcd_cache_interval;
 extern int p2pcd_async;
 extern int p2pcd_batch_max;
 extern int p2pcd_queue_max;
+extern int p2pcd_batch_workers;
+extern int p2pcd_batch_linger;
 extern int p2pcd_queue_timeout;
 extern long long p2pcd_max_content_size;
 

@@ -17,12 +17,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "core/dprint.h"
 #include "core/parser/parse_cseq.h"
 #include "core/parser/parse_uri.h"
 #include "core/ut.h"
+
+#include "p2pcd/keyfile.h"
+#include "p2pcd/sha256.h"
 
 #include "p2pcd.h"
 #include "p2pcd_acquire.h"
@@ -39,7 +40,7 @@ typedef struct p2pcd_acq
 	p2pcd_ident_t id;
 	p2pcd_content_t c;
 	char rights[P2PCD_RIGHTS_MAX + 1];
-	char request_id[2 * crypto_hash_sha256_BYTES + 1];
+	char request_id[2 * P2PCD_SHA256_LEN + 1];
 } p2pcd_acq_t;
 
 int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
@@ -58,31 +59,28 @@ int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
 }
 
 static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
-		char out[2 * crypto_hash_sha256_BYTES + 1])
+		char out[2 * P2PCD_SHA256_LEN + 1])
 {
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES];
+	struct p2pcd_sha256 st;
+	unsigned char h[P2PCD_SHA256_LEN];
 	struct cseq_body *cs;
 
 	if(parse_headers(msg, HDR_CALLID_F | HDR_CSEQ_F, 0) < 0
 			|| msg->callid == NULL || msg->cseq == NULL)
 		return -1;
 	cs = get_cseq(msg);
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(
-			&st, (unsigned char *)msg->callid->body.s, msg->callid->body.len);
-	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(
-			&st, (unsigned char *)cs->number.s, cs->number.len);
-	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(
-			&st, (unsigned char *)cs->method.s, cs->method.len);
-	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(&st, (unsigned char *)doi->s, doi->len);
-	crypto_hash_sha256_update(&st, (unsigned char *)"\n", 1);
-	crypto_hash_sha256_update(&st, (unsigned char *)id->impu, id->impu_len);
-	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(out, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof(h));
+	p2pcd_sha256_init(&st);
+	p2pcd_sha256_update(&st, msg->callid->body.s, msg->callid->body.len);
+	p2pcd_sha256_update(&st, "\n", 1);
+	p2pcd_sha256_update(&st, cs->number.s, cs->number.len);
+	p2pcd_sha256_update(&st, "\n", 1);
+	p2pcd_sha256_update(&st, cs->method.s, cs->method.len);
+	p2pcd_sha256_update(&st, "\n", 1);
+	p2pcd_sha256_update(&st, doi->s, doi->len);
+	p2pcd_sha256_update(&st, "\n", 1);
+	p2pcd_sha256_update(&st, id->impu, id->impu_len);
+	p2pcd_sha256_final(&st, h);
+	p2pcd_hex_encode(h, sizeof(h), out, 2 * P2PCD_SHA256_LEN + 1);
 	return 0;
 }
 

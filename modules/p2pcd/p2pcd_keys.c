@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
 #include <sodium.h>
 
 #include "core/dprint.h"
@@ -243,11 +244,16 @@ int p2pcd_keys_derive(str *aud, char *hex, int hsize, char *kid, int ksize)
 	return ret;
 }
 
+/* OpenSSL's DRBG: per process and fork-safe, reseeded by itself, and no
+ * getrandom() system call per grant as libsodium's randombytes makes */
 void p2pcd_grant_id(char out[P2PCD_GRANT_ID_LEN + 1])
 {
 	unsigned char rnd[16];
 
-	randombytes_buf(rnd, sizeof(rnd));
+	if(RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		LM_WARN("the OpenSSL DRBG failed; grant id from getrandom()\n");
+		randombytes_buf(rnd, sizeof(rnd));
+	}
 	p2pcd_b64url_encode(rnd, sizeof(rnd), out, P2PCD_GRANT_ID_LEN + 1);
 }
 
@@ -374,8 +380,7 @@ int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 	p2pcd_jw_str(&w, "role", role, strlen(role));
 	if(has_icid)
 		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
-	if(p2pcd_sign(c->tracker, P2PCD_JWS_TYP_ADM, &w, &t->adm, &t->adm_len)
-			< 0)
+	if(p2pcd_sign(c->tracker, P2PCD_JWS_TYP_ADM, &w, &t->adm, &t->adm_len) < 0)
 		goto fail;
 
 	p2pcd_claims_common(&w, buf, sizeof(buf), sub, P2PCD_LICENSE_AUD, now);
@@ -388,8 +393,8 @@ int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 	p2pcd_jw_raw(&w, "rights", c->rights, c->rights_len);
 	if(has_icid)
 		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
-	if(p2pcd_sign(P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, &w, &t->lic,
-			   &t->lic_len)
+	if(p2pcd_sign(
+			   P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, &w, &t->lic, &t->lic_len)
 			< 0)
 		goto fail;
 	return 0;

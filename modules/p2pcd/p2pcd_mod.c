@@ -51,6 +51,8 @@ int p2pcd_async = 1;
 int p2pcd_batch_max = 32;
 /* overload guards: queued acquisitions, and how long one may wait (ms) */
 int p2pcd_queue_max = 20000;
+int p2pcd_batch_workers = 2;
+int p2pcd_batch_linger = 5000;
 int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;
 long long p2pcd_max_content_size = 0;
@@ -118,6 +120,8 @@ static param_export_t params[] = {
 	{"async",             PARAM_INT, &p2pcd_async},
 	{"batch_max",         PARAM_INT, &p2pcd_batch_max},
 	{"queue_max",         PARAM_INT, &p2pcd_queue_max},
+	{"batch_workers",     PARAM_INT, &p2pcd_batch_workers},
+	{"batch_linger",      PARAM_INT, &p2pcd_batch_linger},
 	{"queue_timeout",     PARAM_INT, &p2pcd_queue_timeout},
 	{0, 0, 0}
 };
@@ -175,6 +179,12 @@ static int mod_init(void)
 		return -1;
 	}
 	p2pcd_max_content_size = (long long)p2pcd_max_content_mb * 1024 * 1024;
+	if(p2pcd_batch_workers < 1 || p2pcd_batch_linger < 0
+			|| p2pcd_batch_linger > 1000000) {
+		LM_ERR("batch_workers must be at least 1, batch_linger 0 to "
+			   "1000000 (us)\n");
+		return -1;
+	}
 	if(p2pcd_batch_max < 1 || p2pcd_batch_max > P2PCD_BATCH_MAX) {
 		LM_ERR("batch_max must be 1 to %d\n", P2PCD_BATCH_MAX);
 		return -1;

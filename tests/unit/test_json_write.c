@@ -35,9 +35,8 @@ static void test_escapes_round_trip(void **state)
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "s")), v);
 	assert_int_equal(json_integer_value(json_object_get(j, "i")), -42);
-	assert_string_equal(json_string_value(
-								json_array_get(json_object_get(j, "a"), 0)),
-			"x");
+	assert_string_equal(
+			json_string_value(json_array_get(json_object_get(j, "a"), 0)), "x");
 	json_decref(j);
 }
 
@@ -60,8 +59,15 @@ static void test_integers(void **state)
 static void test_invalid_utf8_fails(void **state)
 {
 	static const char *bad[] = {
-			"\x80", "\xc0\xaf", "\xc3", "\xe0\x80\xaf", "\xed\xa0\x80",
-			"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "ok\xe2\x82",
+			"\x80",
+			"\xc0\xaf",
+			"\xc3",
+			"\xe0\x80\xaf",
+			"\xed\xa0\x80",
+			"\xf4\x90\x80\x80",
+			"\xf5\x80\x80\x80",
+			"\xff",
+			"ok\xe2\x82",
 	};
 	char buf[64];
 	struct p2pcd_jw w;

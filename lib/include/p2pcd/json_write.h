@@ -23,15 +23,15 @@ struct p2pcd_jw
 /* starts "{" in buf */
 void p2pcd_jw_begin(struct p2pcd_jw *w, char *buf, size_t size);
 /* "key":"escaped value" (key is a literal, written as it is) */
-void p2pcd_jw_str(struct p2pcd_jw *w, const char *key, const char *v,
-		size_t len);
+void p2pcd_jw_str(
+		struct p2pcd_jw *w, const char *key, const char *v, size_t len);
 void p2pcd_jw_int(struct p2pcd_jw *w, const char *key, int64_t v);
 /* "key":RAW, RAW already being JSON text */
-void p2pcd_jw_raw(struct p2pcd_jw *w, const char *key, const char *raw,
-		size_t len);
+void p2pcd_jw_raw(
+		struct p2pcd_jw *w, const char *key, const char *raw, size_t len);
 /* "key":["escaped value"] */
-void p2pcd_jw_str_array1(struct p2pcd_jw *w, const char *key, const char *v,
-		size_t len);
+void p2pcd_jw_str_array1(
+		struct p2pcd_jw *w, const char *key, const char *v, size_t len);
 /* closes the object; the text length, or -1 if anything failed */
 long p2pcd_jw_end(struct p2pcd_jw *w);
 

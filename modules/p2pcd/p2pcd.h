@@ -64,5 +64,6 @@ extern stat_var *p2pcd_ref_price_stat;
 extern stat_var *p2pcd_db_unavailable_stat;
 extern stat_var *p2pcd_no_tracker_stat;
 extern stat_var *p2pcd_overload_stat;
+extern stat_var *p2pcd_absorbed_stat;
 
 #endif /* _P2PCD_H_ */

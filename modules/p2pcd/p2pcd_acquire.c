@@ -20,6 +20,7 @@
 #include "core/dprint.h"
 #include "core/parser/parse_cseq.h"
 #include "core/parser/parse_uri.h"
+#include "core/parser/parse_via.h"
 #include "core/ut.h"
 
 #include "p2pcd/keyfile.h"
@@ -82,6 +83,27 @@ static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
 	p2pcd_sha256_final(&st, h);
 	p2pcd_hex_encode(h, sizeof(h), out, 2 * P2PCD_SHA256_LEN + 1);
 	return 0;
+}
+
+/* the same request id and top Via branch: a retransmission of the same
+ * transaction (a repeat in a new transaction has another branch) */
+static unsigned long long p2pcd_retransmission_key(
+		sip_msg_t *msg, const char *request_id)
+{
+	struct p2pcd_sha256 st;
+	unsigned char h[P2PCD_SHA256_LEN];
+	unsigned long long k;
+
+	p2pcd_sha256_init(&st);
+	p2pcd_sha256_update(&st, request_id, strlen(request_id));
+	if(msg->via1 != NULL && msg->via1->branch != NULL) {
+		p2pcd_sha256_update(&st, "\n", 1);
+		p2pcd_sha256_update(
+				&st, msg->via1->branch->value.s, msg->via1->branch->value.len);
+	}
+	p2pcd_sha256_final(&st, h);
+	memcpy(&k, h, sizeof(k));
+	return k;
 }
 
 static void p2pcd_acq_granted(p2pcd_job_t *job, str *gid)
@@ -437,5 +459,6 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 		update_stat(p2pcd_ref_malformed_stat, 1);
 		return p2pcd_reply(msg, 400, "Bad Call-ID Or CSeq", NULL);
 	}
+	job->key = p2pcd_retransmission_key(msg, a->request_id);
 	return p2pcd_job_dispatch(msg, job);
 }

@@ -1,15 +1,28 @@
 /*
- * p2pcd - database jobs off the SIP workers: tm suspend, core async task
- * workers, tm continue; the reply leaves only after the commit
+ * p2pcd - database jobs off the SIP workers: core async task workers; the
+ * reply leaves only after the commit
  *
- * The SIP worker does the cheap checks (trust, cache, body), creates the
- * transaction (retransmissions are then absorbed by tm), suspends it and
- * pushes the job to the core async task workers (global parameter
- * async_workers). A worker runs the job with its own DB connection, then
- * continues the transaction with a one-action route that calls
- * p2pcd_resume(): the reply (code, reason, headers the job chose) goes out
- * through tm, so a retransmission gets the same answer. The routing
- * script is not involved after the function call.
+ * The SIP worker does the cheap checks (trust, cache, body) and hands the
+ * job to the core async task workers (global parameter async_workers),
+ * which run it with their own DB connection. Two ways to answer:
+ *
+ * - Batched acquisitions are stateless. The job keeps a copy of the
+ *   request as received; the async worker parses it again and answers it
+ *   through sl. Exactly-once does not rest on a transaction: the
+ *   acquisition statement charges a request id (Call-ID, CSeq, identity)
+ *   once and returns the first grant to any repeat. Retransmissions
+ *   (same request id and Via branch) that arrive while the job is queued
+ *   or committing are dropped by the in-flight set below, and the answer
+ *   reaches them, being the same transaction's; a retransmission after
+ *   the answer runs again and gets the same grant, charged nothing. A
+ *   tm transaction per acquisition (clone to shared memory, suspend,
+ *   continue with a faked request, reply kept 5 s on the wait timer) was
+ *   a third of the module's CPU per acquisition.
+ * - Other jobs (PUBLISH) go through tm: the SIP worker creates the
+ *   transaction, suspends it and pushes the job; the worker continues the
+ *   transaction with a one-action route that calls p2pcd_resume(), and the
+ *   reply goes out through tm. The routing script is not involved after
+ *   the function call either way.
  *
  * Batching: a job with a batch function (the acquisition) is not pushed
  * itself; it goes to a queue in shared memory and a small "kick" task is
@@ -42,6 +55,8 @@
 #include "core/str.h"
 #include "core/async_task.h"
 #include "core/data_lump_rpl.h"
+#include "core/globals.h"
+#include "core/pt.h"
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
@@ -70,6 +85,16 @@ static p2pcd_queue_t *p2pcd_queue = NULL;
 
 #define P2PCD_LINGER_STEP_US 1000
 
+/* the in-flight set of stateless jobs, by key (shared memory) */
+#define P2PCD_INFLIGHT_SIZE 4096 /* buckets, a power of two */
+typedef struct p2pcd_inflight
+{
+	gen_lock_t lock;
+	p2pcd_job_t *b[P2PCD_INFLIGHT_SIZE];
+} p2pcd_inflight_t;
+
+static p2pcd_inflight_t *p2pcd_inflight = NULL;
+
 static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2);
 
 static ksr_cmd_export_t p2pcd_resume_cmd = {
@@ -86,6 +111,16 @@ int p2pcd_async_init(void)
 	memset(p2pcd_queue, 0, sizeof(*p2pcd_queue));
 	if(lock_init(&p2pcd_queue->lock) == NULL) {
 		LM_ERR("cannot init the queue lock\n");
+		return -1;
+	}
+	p2pcd_inflight = shm_malloc(sizeof(*p2pcd_inflight));
+	if(p2pcd_inflight == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(p2pcd_inflight, 0, sizeof(*p2pcd_inflight));
+	if(lock_init(&p2pcd_inflight->lock) == NULL) {
+		LM_ERR("cannot init the in-flight lock\n");
 		return -1;
 	}
 	memset(&p2pcd_resume_act, 0, sizeof(p2pcd_resume_act));
@@ -106,6 +141,11 @@ void p2pcd_async_destroy(void)
 	lock_destroy(&p2pcd_queue->lock);
 	shm_free(p2pcd_queue);
 	p2pcd_queue = NULL;
+	if(p2pcd_inflight != NULL) {
+		lock_destroy(&p2pcd_inflight->lock);
+		shm_free(p2pcd_inflight);
+		p2pcd_inflight = NULL;
+	}
 }
 
 p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
@@ -132,8 +172,11 @@ p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
 
 void p2pcd_job_free(p2pcd_job_t *job)
 {
-	if(job != NULL)
-		shm_free(((async_task_t *)job) - 1);
+	if(job == NULL)
+		return;
+	if(job->sl_buf != NULL)
+		shm_free(job->sl_buf);
+	shm_free(((async_task_t *)job) - 1);
 }
 
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason)
@@ -183,9 +226,103 @@ static void p2pcd_job_overload(p2pcd_job_t *job)
 	p2pcd_job_hdr(job, "Retry-After: %d\r\n", p2pcd_retry_after);
 }
 
-/* send the job's answer: continue its suspended transaction */
+/* add a stateless job to the in-flight set: 0, or 1 if a job with its
+ * key is there already (a retransmission) */
+static int p2pcd_inflight_add(p2pcd_job_t *job)
+{
+	p2pcd_job_t **b, *j;
+
+	b = &p2pcd_inflight->b[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
+	lock_get(&p2pcd_inflight->lock);
+	for(j = *b; j != NULL; j = j->hnext) {
+		if(j->key == job->key) {
+			lock_release(&p2pcd_inflight->lock);
+			return 1;
+		}
+	}
+	job->hnext = *b;
+	*b = job;
+	lock_release(&p2pcd_inflight->lock);
+	return 0;
+}
+
+static void p2pcd_inflight_del(p2pcd_job_t *job)
+{
+	p2pcd_job_t **pp;
+
+	pp = &p2pcd_inflight->b[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
+	lock_get(&p2pcd_inflight->lock);
+	for(; *pp != NULL; pp = &(*pp)->hnext) {
+		if(*pp == job) {
+			*pp = job->hnext;
+			break;
+		}
+	}
+	lock_release(&p2pcd_inflight->lock);
+}
+
+/* keep what sl needs to answer the request from another process: the
+ * buffer as received, where it came from, the core's flags (rport), and
+ * any reply headers the script added before the call */
+static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
+{
+	struct lump_rpl *l;
+	int len;
+
+	job->sl_buf = shm_malloc(msg->len + 1);
+	if(job->sl_buf == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memcpy(job->sl_buf, msg->buf, msg->len);
+	job->sl_buf[msg->len] = '\0';
+	job->sl_len = msg->len;
+	job->sl_rcv = msg->rcv;
+	job->sl_flags = msg->msg_flags;
+	for(l = msg->reply_lump; l != NULL; l = l->next) {
+		if(!(l->flags & LUMP_RPL_HDR))
+			continue;
+		len = strlen(job->hdrs);
+		if(l->text.len >= (int)sizeof(job->hdrs) - len) {
+			LM_WARN("reply headers of the script too long, dropped\n");
+			break;
+		}
+		memcpy(job->hdrs + len, l->text.s, l->text.len);
+		job->hdrs[len + l->text.len] = '\0';
+	}
+	return 0;
+}
+
+/* answer a stateless job: the request parsed again, the reply by sl */
+static void p2pcd_sl_answer(p2pcd_job_t *job)
+{
+	sip_msg_t msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = job->sl_buf;
+	msg.len = job->sl_len;
+	msg.rcv = job->sl_rcv;
+	msg.id = 1;
+	msg.pid = my_pid();
+	msg.msg_flags = job->sl_flags;
+	msg.set_global_address = default_global_address;
+	msg.set_global_port = default_global_port;
+	if(parse_msg(msg.buf, msg.len, &msg) != 0)
+		LM_ERR("cannot parse the request again to answer %d\n", job->code);
+	else
+		p2pcd_reply(&msg, job->code, job->reason, job->hdrs);
+	free_sip_msg(&msg);
+	p2pcd_inflight_del(job);
+}
+
+/* send the job's answer: statelessly, or by continuing its suspended
+ * transaction */
 static void p2pcd_job_finish(p2pcd_job_t *job)
 {
+	if(job->sl_buf != NULL) {
+		p2pcd_sl_answer(job);
+		return;
+	}
 	p2pcd_resume_job = job;
 	if(p2pcd_tmb.t_continue(job->tindex, job->tlabel, &p2pcd_resume_act) < 0)
 		LM_WARN("cannot continue the transaction [%u:%u] (gone?)\n",
@@ -332,6 +469,32 @@ int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
 	if(!p2pcd_async || !p2pcd_have_tm || async_task_workers_get() <= 0)
 		return p2pcd_job_run_here(msg, job);
 
+	if(job->batch != NULL && p2pcd_batch_max > 1) {
+		if(p2pcd_sl_capture(msg, job) < 0)
+			return p2pcd_job_run_here(msg, job);
+		if(p2pcd_inflight_add(job) == 1) {
+			/* a retransmission of a queued or committing request */
+			update_stat(p2pcd_absorbed_stat, 1);
+			p2pcd_job_free(job);
+			return 0;
+		}
+		ret = p2pcd_job_enqueue(job);
+		if(ret == 0)
+			return 0;
+		p2pcd_inflight_del(job);
+		shm_free(job->sl_buf);
+		job->sl_buf = NULL;
+		if(ret == 1) {
+			/* overloaded: answer now, charge nothing */
+			p2pcd_job_overload(job);
+			p2pcd_reply(msg, job->code, job->reason, job->hdrs);
+			p2pcd_job_free(job);
+			return 0;
+		}
+		LM_ERR("cannot push the job to the async workers\n");
+		return p2pcd_job_run_here(msg, job);
+	}
+
 	t = p2pcd_tmb.t_gett();
 	if(t == NULL || t == T_UNDEFINED) {
 		ret = p2pcd_tmb.t_newtran(msg);
@@ -347,22 +510,6 @@ int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
 	}
 	if(p2pcd_tmb.t_suspend(msg, &job->tindex, &job->tlabel) < 0) {
 		LM_ERR("cannot suspend the transaction\n");
-		return p2pcd_job_run_here(msg, job);
-	}
-	if(job->batch != NULL && p2pcd_batch_max > 1) {
-		ret = p2pcd_job_enqueue(job);
-		if(ret == 0)
-			return 0;
-		if(ret == 1) {
-			/* overloaded: answer now, charge nothing */
-			p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
-			p2pcd_job_overload(job);
-			p2pcd_reply(msg, job->code, job->reason, job->hdrs);
-			p2pcd_job_free(job);
-			return 0;
-		}
-		LM_ERR("cannot push the job to the async workers\n");
-		p2pcd_tmb.t_cancel_suspend(job->tindex, job->tlabel);
 		return p2pcd_job_run_here(msg, job);
 	}
 	task->exec = p2pcd_job_exec;

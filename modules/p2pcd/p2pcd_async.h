@@ -1,11 +1,13 @@
 /*
- * p2pcd - database jobs off the SIP workers: tm suspend, core async task
- * workers, tm continue; the reply leaves only after the commit
+ * p2pcd - database jobs off the SIP workers: core async task workers,
+ * stateless batched acquisitions or tm suspend/continue; the reply leaves
+ * only after the commit
  */
 
 #ifndef _P2PCD_ASYNC_H_
 #define _P2PCD_ASYNC_H_
 
+#include "core/ip_addr.h"
 #include "core/parser/msg_parser.h"
 
 typedef struct p2pcd_job p2pcd_job_t;
@@ -28,6 +30,15 @@ struct p2pcd_job
 	char reason[64];
 	char hdrs[1024];
 	void *data;
+	/* a stateless job (batched acquisitions): the request as received,
+	 * answered by sl from the async worker; key identifies it in the
+	 * in-flight set that absorbs retransmissions */
+	char *sl_buf;
+	int sl_len;
+	struct receive_info sl_rcv;
+	unsigned int sl_flags;
+	unsigned long long key;
+	struct p2pcd_job *hnext;
 };
 
 /* a job with size bytes of zeroed data after it, in shared memory */
@@ -38,8 +49,11 @@ void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 /*
  * Run the job: in an async task worker when tm is loaded and async_workers
- * is set (the transaction is suspended, then continued to send the reply),
- * else here. Takes ownership of job. Returns 0 (the script ends).
+ * is set, else here. A job with a batch function is queued and answered
+ * statelessly (sl) after its batch committed, its retransmissions absorbed
+ * by the in-flight set (set job->key first); any other job suspends its tm
+ * transaction, which is continued to send the reply. Takes ownership of
+ * job. Returns 0 (the script ends).
  */
 int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job);
 int p2pcd_async_init(void);

@@ -255,9 +255,42 @@ else
 	nacq=11
 fi
 
+# --- retransmissions while the commit waits: absorbed, answered once.
+# Acquisitions are stateless (no tm transaction): a retransmission of a
+# request still queued or committing is dropped by the in-flight set and
+# the one answer reaches it. A table lock holds the commit for 2.5 s while
+# sipp retransmits (T1 = 500 ms: at 0.5, 1.5 s).
+n0=$(charges)
+absorbed() {
+	rpc stats.get_statistics p2pcd: |
+		sed -n 's/^p2pcd:retransmissions_absorbed = //p'
+}
+a0=$(absorbed)
+psql -X -q -c "BEGIN; LOCK TABLE charging_records IN EXCLUSIVE MODE;
+	SELECT pg_sleep(2.5); COMMIT" >/dev/null &
+lockpid=$!
+sleep 0.3
+cid="held-$$-$RANDOM"
+(cd "$AS_TMP" && timeout 30 sipp "127.0.0.1:$AS_PORT" \
+	-sf "$TOP/tests/sip/message.xml" -m 1 -s 10.9999/t.one \
+	-cid_str "$cid-%u" -key hdr1 "$PAI" -key hdr2 "$PCV" \
+	-key ctype application/json -key body "" -recv_timeout 10000 \
+	-timeout 20 -timeout_error -nostdin -trace_msg \
+	-message_file "$AS_TMP/held.trace" >"$AS_TMP/held.log" 2>&1) ||
+	fail "the held MESSAGE did not get its 200 (see $AS_TMP/held.log)"
+wait "$lockpid"
+sent=$(grep -c "^MESSAGE sip:" "$AS_TMP/held.trace")
+[ "$sent" -ge 3 ] || fail "sipp sent the MESSAGE $sent times, not retransmitted"
+a1=$(absorbed)
+expect_eq "retransmissions absorbed (of $((sent - 1)) sent)" "$((a1 - a0))" "$((sent - 1))"
+expect_eq "answers 200 to the held request" "$(grep -c "^SIP/2.0 200" "$AS_TMP/held.trace")" 1
+expect_eq "rows charged for it" "$(($(charges) - n0))" 1
+
 # --- statistics
+# repeats: the repeat and its retransmission after the answer (it runs
+# again: same grant, nothing charged), and one of each racing pair
 stats=$(rpc stats.get_statistics p2pcd:)
-for s in "acquisitions = $((600 + nacq))" "acquisition_repeats = 4" "refused_untrusted = 1" \
+for s in "acquisitions = $((600 + nacq + 1))" "acquisition_repeats = 5" "refused_untrusted = 1" \
 	"refused_no_identity = 1" "refused_unknown = 1" "refused_muted = 4" \
 	"refused_malformed = 2" "refused_too_large = 1" "refused_media_type = 1" \
 	"refused_price = 1" "db_unavailable = 1"; do

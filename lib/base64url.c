@@ -1,5 +1,6 @@
 /*
- * base64url without padding: libsodium's URLSAFE_NO_PADDING variant.
+ * base64url without padding (RFC 4648 section 5). Encoding here, decoding
+ * by libsodium's URLSAFE_NO_PADDING variant.
  * With no ignore set and no end pointer, sodium_base642bin() fails on '=',
  * on non-zero trailing bits and on a dangling 6-bit group. It does NOT
  * reject bytes >= 0x80 (libsodium 1.0.18, signed char: each decodes to
@@ -22,16 +23,48 @@ size_t p2pcd_b64url_dec_max(size_t b64_len)
 	return b64_len / 4 * 3 + (b64_len % 4 ? b64_len % 4 - 1 : 0);
 }
 
+/* one 6-bit value to its character, without branches or a table (the
+ * input may be a token: no data-dependent memory access), as libsodium
+ * does, but inline: libsodium's encoder was 7 % of an acquisition */
+static inline char b64u_char(int x)
+{
+	int c = x + 'A';
+
+	c += ((25 - x) >> 8) & ('a' - 26 - 'A');
+	c -= ((51 - x) >> 8) & (('a' - 26) - ('0' - 52));
+	c -= ((61 - x) >> 8) & (('0' - 52) - ('-' - 62));
+	c += ((62 - x) >> 8) & (('_' - 63) - ('-' - 62));
+	return (char)c;
+}
+
 int p2pcd_b64url_encode(
 		const uint8_t *in, size_t len, char *out, size_t out_size)
 {
+	size_t i, o = 0;
+	uint32_t v;
+
 	if(!out || (!in && len) || len > (SIZE_MAX - 4) / 4 * 3)
 		return -1;
 	if(out_size < p2pcd_b64url_enc_len(len) + 1)
 		return -1;
-	/* sodium_bin2base64 wants a non-NULL input even for len 0 */
-	sodium_bin2base64(
-			out, out_size, in ? in : (const uint8_t *)"", len, VARIANT);
+	for(i = 0; i + 3 <= len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64u_char(v >> 18);
+		out[o++] = b64u_char((v >> 12) & 63);
+		out[o++] = b64u_char((v >> 6) & 63);
+		out[o++] = b64u_char(v & 63);
+	}
+	if(len - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64u_char(v >> 18);
+		out[o++] = b64u_char((v >> 12) & 63);
+	} else if(len - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64u_char(v >> 18);
+		out[o++] = b64u_char((v >> 12) & 63);
+		out[o++] = b64u_char((v >> 6) & 63);
+	}
+	out[o] = '\0';
 	return 0;
 }
 

@@ -5,6 +5,8 @@
  */
 #include "testutil.h"
 
+#include <sodium.h>
+
 #include "p2pcd/base64url.h"
 
 static const struct
@@ -139,8 +141,8 @@ static void test_encode_bounds(void **state)
 static void test_roundtrip(void **state)
 {
 	uint64_t s = 42;
-	uint8_t in[100] = {0}, back[100];
-	char enc[140];
+	uint8_t in[300] = {0}, back[300];
+	char enc[420], ref[420];
 	size_t len, i, n;
 
 	(void)state;
@@ -149,6 +151,10 @@ static void test_roundtrip(void **state)
 			in[i] = (uint8_t)rnd(&s);
 		assert_int_equal(p2pcd_b64url_encode(in, len, enc, sizeof(enc)), 0);
 		assert_int_equal(strlen(enc), p2pcd_b64url_enc_len(len));
+		/* the same text as libsodium's encoder (the reference) */
+		sodium_bin2base64(ref, sizeof(ref), in, len,
+				sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		assert_string_equal(enc, ref);
 		assert_int_equal(strspn(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 									 "abcdefghijklmnopqrstuvwxyz"
 									 "0123456789-_"),

@@ -29,9 +29,10 @@ int p2pcd_hmac_key_init(
 	if(!k || (!key && key_len))
 		return -1;
 	memset(kb, 0, sizeof(kb));
-	if(key_len > HMAC_BLOCK)
-		SHA256(key, key_len, kb);
-	else if(key_len)
+	if(key_len > HMAC_BLOCK) {
+		if(!SHA256(key, key_len, kb))
+			goto fail;
+	} else if(key_len)
 		memcpy(kb, key, key_len);
 	for(i = 0; i < HMAC_BLOCK; i++)
 		pad[i] = kb[i] ^ 0x36;

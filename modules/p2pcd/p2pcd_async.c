@@ -57,6 +57,7 @@
 #include "core/data_lump_rpl.h"
 #include "core/globals.h"
 #include "core/pt.h"
+#include "core/receive.h"
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
@@ -279,6 +280,7 @@ static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
 	job->sl_len = msg->len;
 	job->sl_rcv = msg->rcv;
 	job->sl_flags = msg->msg_flags;
+	job->sl_rpl_flags = msg->rpl_send_flags;
 	for(l = msg->reply_lump; l != NULL; l = l->next) {
 		if(!(l->flags & LUMP_RPL_HDR))
 			continue;
@@ -302,9 +304,10 @@ static void p2pcd_sl_answer(p2pcd_job_t *job)
 	msg.buf = job->sl_buf;
 	msg.len = job->sl_len;
 	msg.rcv = job->sl_rcv;
-	msg.id = 1;
+	msg.id = inc_msg_no();
 	msg.pid = my_pid();
 	msg.msg_flags = job->sl_flags;
+	msg.rpl_send_flags = job->sl_rpl_flags;
 	msg.set_global_address = default_global_address;
 	msg.set_global_port = default_global_port;
 	if(parse_msg(msg.buf, msg.len, &msg) != 0)
@@ -339,8 +342,9 @@ static void p2pcd_job_exec(void *param)
 	/* the core frees the task block, job included */
 }
 
-/* a kick: run what is queued, batch by batch, until the queue is empty */
-static void p2pcd_kick_exec(void *param)
+/* run what is queued, batch by batch, until the queue stayed empty for
+ * linger_us; the caller holds one of the queue's kicks, given back here */
+static void p2pcd_drain(int linger_us)
 {
 	p2pcd_job_t *jobs[P2PCD_BATCH_MAX], *stale[P2PCD_BATCH_MAX], *j;
 	long long limit;
@@ -363,7 +367,7 @@ static void p2pcd_kick_exec(void *param)
 		if(p2pcd_queue->head == NULL)
 			p2pcd_queue->tail = NULL;
 		if(n == 0 && ns == 0) {
-			if(idle_us < p2pcd_batch_linger) {
+			if(idle_us < linger_us) {
 				lock_release(&p2pcd_queue->lock);
 				sleep_us(P2PCD_LINGER_STEP_US);
 				idle_us += P2PCD_LINGER_STEP_US;
@@ -392,13 +396,18 @@ static void p2pcd_kick_exec(void *param)
 	}
 }
 
-/* queue a job and push a kick; 0, -1 (the job is not queued), or 1 (the
- * queue is full) */
+/* a kick: an async worker drains */
+static void p2pcd_kick_exec(void *param)
+{
+	p2pcd_drain(p2pcd_batch_linger);
+}
+
+/* queue a job and push a kick: 0 (queued; answered once its batch
+ * committed), or 1 (the queue is full, the job is not queued) */
 static int p2pcd_job_enqueue(p2pcd_job_t *job)
 {
 	async_task_t *kick;
-	p2pcd_job_t **pp, *prev;
-	int found, push;
+	int push;
 
 	job->next = NULL;
 	job->queued_ms = p2pcd_now_ms();
@@ -433,23 +442,13 @@ static int p2pcd_job_enqueue(p2pcd_job_t *job)
 	} else {
 		SHM_MEM_ERROR;
 	}
-	/* take it back unless a worker kicked by another job already has it */
-	found = 0;
-	prev = NULL;
-	lock_get(&p2pcd_queue->lock);
-	p2pcd_queue->kicks--;
-	for(pp = &p2pcd_queue->head; *pp != NULL; prev = *pp, pp = &(*pp)->next) {
-		if(*pp == job) {
-			*pp = job->next;
-			if(p2pcd_queue->tail == job)
-				p2pcd_queue->tail = prev;
-			p2pcd_queue->n--;
-			found = 1;
-			break;
-		}
-	}
-	lock_release(&p2pcd_queue->lock);
-	return found ? -1 : 0;
+	/* no kick (the async workers' socket is full): this process drains
+	 * in their place with the kick it counted, so no job queued behind
+	 * this one waits without a drainer; taking the job back instead
+	 * could take another job at a recycled address */
+	LM_WARN("cannot push a kick to the async workers: draining here\n");
+	p2pcd_drain(0);
+	return 0;
 }
 
 static int p2pcd_job_run_here(sip_msg_t *msg, p2pcd_job_t *job)
@@ -478,21 +477,16 @@ int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
 			p2pcd_job_free(job);
 			return 0;
 		}
-		ret = p2pcd_job_enqueue(job);
-		if(ret == 0)
+		if(p2pcd_job_enqueue(job) == 0)
 			return 0;
+		/* overloaded: answer now, charge nothing (on the request itself,
+		 * which still has the script's reply headers) */
 		p2pcd_inflight_del(job);
-		shm_free(job->sl_buf);
-		job->sl_buf = NULL;
-		if(ret == 1) {
-			/* overloaded: answer now, charge nothing */
-			p2pcd_job_overload(job);
-			p2pcd_reply(msg, job->code, job->reason, job->hdrs);
-			p2pcd_job_free(job);
-			return 0;
-		}
-		LM_ERR("cannot push the job to the async workers\n");
-		return p2pcd_job_run_here(msg, job);
+		job->hdrs[0] = '\0';
+		p2pcd_job_overload(job);
+		p2pcd_reply(msg, job->code, job->reason, job->hdrs);
+		p2pcd_job_free(job);
+		return 0;
 	}
 
 	t = p2pcd_tmb.t_gett();

@@ -37,6 +37,7 @@ struct p2pcd_job
 	int sl_len;
 	struct receive_info sl_rcv;
 	unsigned int sl_flags;
+	snd_flags_t sl_rpl_flags;
 	unsigned long long key;
 	struct p2pcd_job *hnext;
 };

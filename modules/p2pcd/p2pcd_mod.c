@@ -6,6 +6,7 @@
  */
 
 #include "core/sr_module.h"
+#include "core/async_task.h"
 #include "core/dprint.h"
 #include "core/kemi.h"
 #include "core/counters.h"
@@ -187,6 +188,12 @@ static int mod_init(void)
 			   "1000000 (us)\n");
 		return -1;
 	}
+	if(p2pcd_async && async_task_workers_get() > 0
+			&& async_task_workers_get() <= p2pcd_batch_workers)
+		LM_WARN("async_workers (%d) <= batch_workers (%d): a lingering "
+				"batch drainer can hold every async worker and delay "
+				"PUBLISH jobs\n",
+				async_task_workers_get(), p2pcd_batch_workers);
 	if(p2pcd_batch_max < 1 || p2pcd_batch_max > P2PCD_BATCH_MAX) {
 		LM_ERR("batch_max must be 1 to %d\n", P2PCD_BATCH_MAX);
 		return -1;

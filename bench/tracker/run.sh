@@ -5,7 +5,9 @@
 # Prints each measurement and the ratios against the issue's goals.
 #
 # usage: bench/tracker/run.sh     env: DUR (seconds per run, default 8),
-#        PERF=close|keepalive (perf record the tracker in that run)
+#        PERF=close|keepalive (perf record the tracker in that run),
+#        SYSCALLS=1 (system calls and context switches per request of
+#        each server, by perf stat)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../tests/lib/common.sh"
@@ -80,7 +82,12 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 # run NAME PID PORT FILE CONNS CLOSE [BAD]: sets R_RPS R_P99 R_CPU_US
 run() {
 	local name=$1 pid=$2 port=$3 file=$4 conns=$5 close=$6 bad=${7:-0}
-	local c0 c1 out reqs
+	local c0 c1 out reqs spid=
+	if [ -n "${SYSCALLS:-}" ]; then
+		perf stat -x, -e raw_syscalls:sys_enter,context-switches \
+			-p "$pid" -o "$D/stat" -- sleep "$DUR" >/dev/null 2>&1 &
+		spid=$!
+	fi
 	c0=$(cpu_ticks "$pid")
 	out=$(TORRENTS=$file THREADS=$THREADS CLOSE=$close BADTOKEN=$bad \
 		timeout $((DUR + 20)) wrk -t$THREADS -c"$conns" -d"${DUR}s" \
@@ -96,6 +103,12 @@ run() {
 	errs=$(awk '/Non-2xx|Socket errors/' <<<"$out" | tr -s ' ' | tr '\n' ';')
 	printf '  %-34s %8s req/s  p99 %7s ms  server CPU %6s us/req %s\n' \
 		"$name" "$R_RPS" "$R_P99" "$R_CPU_US" "${errs:+ [$errs]}"
+	if [ -n "$spid" ]; then
+		wait "$spid" || true
+		awk -F, -v rps="$R_RPS" -v d="$DUR" '
+			$3 ~ /sys_enter/ { s = $1 } $3 ~ /context-switches/ { c = $1 }
+			END { if (rps > 0) printf "  %34s %.1f system calls, %.2f context switches per request\n", "", s / d / rps, c / d / rps }' "$D/stat"
+	fi
 }
 # PERF=close|keepalive: perf record the tracker during that run
 PERF_PID=

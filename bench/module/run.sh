@@ -178,6 +178,8 @@ echo "$acq"
 rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
 echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
+batches=$(rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p')
+echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit)"
 as_stop
 python3 - "$bare" "$acq" <<'PY'
 import re, sys

@@ -65,5 +65,6 @@ extern stat_var *p2pcd_db_unavailable_stat;
 extern stat_var *p2pcd_no_tracker_stat;
 extern stat_var *p2pcd_overload_stat;
 extern stat_var *p2pcd_absorbed_stat;
+extern stat_var *p2pcd_batches_stat;
 
 #endif /* _P2PCD_H_ */

@@ -385,6 +385,8 @@ static void p2pcd_drain(int linger_us)
 			p2pcd_job_finish(stale[i]);
 			p2pcd_job_free(stale[i]);
 		}
+		if(n > 0)
+			update_stat(p2pcd_batches_stat, 1);
 		if(n == 1)
 			jobs[0]->run(jobs[0]);
 		else if(n > 1)

@@ -80,6 +80,7 @@ stat_var *p2pcd_db_unavailable_stat = NULL;
 stat_var *p2pcd_no_tracker_stat = NULL;
 stat_var *p2pcd_overload_stat = NULL;
 stat_var *p2pcd_absorbed_stat = NULL;
+stat_var *p2pcd_batches_stat = NULL;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -151,6 +152,7 @@ static stat_export_t mod_stats[] = {
 	{"no_live_tracker",         0, &p2pcd_no_tracker_stat},
 	{"overload",                0, &p2pcd_overload_stat},
 	{"retransmissions_absorbed", 0, &p2pcd_absorbed_stat},
+	{"batches",                 0, &p2pcd_batches_stat},
 	{0, 0, 0}
 };
 

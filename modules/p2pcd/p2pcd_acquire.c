@@ -108,10 +108,15 @@ static unsigned long long p2pcd_retransmission_key(
 
 static void p2pcd_acq_granted(p2pcd_job_t *job, str *gid)
 {
+	static const char end[] = ">;purpose=p2pcd-grant\r\n";
+
 	p2pcd_job_set(job, 200, "OK");
-	p2pcd_job_hdr(job,
-			"Call-Info: <https://%.*s/grants/%.*s>;purpose=p2pcd-grant\r\n",
-			p2pcd_access_host.len, p2pcd_access_host.s, gid->len, gid->s);
+	/* Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant */
+	p2pcd_job_hdr_add(job, "Call-Info: <https://", 20);
+	p2pcd_job_hdr_add(job, p2pcd_access_host.s, p2pcd_access_host.len);
+	p2pcd_job_hdr_add(job, "/grants/", 8);
+	p2pcd_job_hdr_add(job, gid->s, gid->len);
+	p2pcd_job_hdr_add(job, end, sizeof(end) - 1);
 }
 
 static void p2pcd_acq_unavailable(p2pcd_job_t *job)
@@ -311,9 +316,9 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 	p2pcd_sql_init(&q);
 	p2pcd_sql_add(&q, "WITH req (n, doi, rid, gid, impu, sub, adm, lic, exp, "
 					  "icid, ioi) AS (VALUES ");
+	p2pcd_grant_ids(gid, n);
 	for(i = 0; i < n; i++) {
 		a = jobs[i]->data;
-		p2pcd_grant_id(gid[i]);
 		if(p2pcd_pseudonym(a->id.impu, a->id.impu_len, sub) < 0
 				|| p2pcd_tokens_mint(&a->c, "leech", sub, gid[i], a->id.icid,
 						   now, exp, &tok[i])
@@ -321,7 +326,9 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 			q.err = 1;
 			break;
 		}
-		p2pcd_sql_addf(&q, "%s(%d, ", i ? ", " : "", i);
+		p2pcd_sql_add(&q, i ? ", (" : "(");
+		p2pcd_sql_int(&q, i);
+		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, a->c.doi, a->c.doi_len);
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
@@ -335,7 +342,9 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 		p2pcd_sql_lit(&q, tok[i].adm, tok[i].adm_len);
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, tok[i].lic, tok[i].lic_len);
-		p2pcd_sql_addf(&q, ", %lld::bigint, ", exp);
+		p2pcd_sql_add(&q, ", ");
+		p2pcd_sql_int(&q, exp);
+		p2pcd_sql_add(&q, "::bigint, ");
 		p2pcd_sql_lit_or_null(&q, a->id.icid, a->id.icid_len);
 		p2pcd_sql_add(&q, "::text, ");
 		p2pcd_sql_lit_or_null(&q, a->id.orig_ioi, a->id.orig_ioi_len);

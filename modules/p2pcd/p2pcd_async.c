@@ -182,8 +182,25 @@ void p2pcd_job_free(p2pcd_job_t *job)
 
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason)
 {
+	size_t n = strlen(reason);
+
+	if(n >= sizeof(job->reason))
+		n = sizeof(job->reason) - 1;
 	job->code = code;
-	snprintf(job->reason, sizeof(job->reason), "%s", reason);
+	memcpy(job->reason, reason, n);
+	job->reason[n] = '\0';
+}
+
+void p2pcd_job_hdr_add(p2pcd_job_t *job, const char *s, int len)
+{
+	int n = strlen(job->hdrs);
+
+	if(len < 0 || len >= (int)sizeof(job->hdrs) - n) {
+		LM_WARN("reply headers too long, dropped\n");
+		return;
+	}
+	memcpy(job->hdrs + n, s, len);
+	job->hdrs[n + len] = '\0';
 }
 
 void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)

@@ -46,6 +46,8 @@ struct p2pcd_job
 p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size);
 void p2pcd_job_free(p2pcd_job_t *job);
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason);
+/* append len bytes of header text (no printf: the acquisition path) */
+void p2pcd_job_hdr_add(p2pcd_job_t *job, const char *s, int len);
 void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 /*

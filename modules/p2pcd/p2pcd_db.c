@@ -9,6 +9,7 @@
  */
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,25 @@ void p2pcd_sql_add(p2pcd_sql_t *q, const char *s)
 	q->s[q->len] = '\0';
 }
 
+void p2pcd_sql_int(p2pcd_sql_t *q, long long v)
+{
+	char d[21], *p = d + sizeof(d);
+	unsigned long long u = v < 0 ? -(unsigned long long)v : v;
+	int n;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while(u /= 10);
+	if(v < 0)
+		*--p = '-';
+	n = d + sizeof(d) - p;
+	if(p2pcd_sql_room(q, n) < 0)
+		return;
+	memcpy(q->s + q->len, p, n);
+	q->len += n;
+	q->s[q->len] = '\0';
+}
+
 void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 {
 	va_list ap;
@@ -202,9 +222,20 @@ void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 	q->len += n;
 }
 
+/* nonzero if one of the 8 bytes of w is a quote, a backslash or a NUL
+ * (the bytes a literal escapes or refuses) */
+static inline uint64_t p2pcd_sql_special8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t q = w ^ (ones * '\''), b = w ^ (ones * '\\');
+
+	return (((w - ones) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
 void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
 {
-	int i;
+	uint64_t w;
+	int i = 0;
 	char *d;
 
 	if(p2pcd_sql_room(q, 2 * len + 3) < 0)
@@ -212,7 +243,16 @@ void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
 	d = q->s + q->len;
 	*d++ = 'E';
 	*d++ = '\'';
-	for(i = 0; i < len; i++) {
+	/* tokens and ids have none of the special bytes: copy them 8 at a
+	 * time (byte by byte this loop was a tenth of the batch's cost) */
+	for(; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if(p2pcd_sql_special8(w))
+			break;
+		memcpy(d, &w, 8);
+		d += 8;
+	}
+	for(; i < len; i++) {
 		if(s[i] == '\0') {
 			q->err = 1;
 			return;

@@ -31,6 +31,8 @@ void p2pcd_sql_init(p2pcd_sql_t *q);
 void p2pcd_sql_free(p2pcd_sql_t *q);
 /* raw SQL text (trusted: written by this module) */
 void p2pcd_sql_add(p2pcd_sql_t *q, const char *s);
+/* a decimal integer (no printf on the acquisition path) */
+void p2pcd_sql_int(p2pcd_sql_t *q, long long v);
 void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 /* a string literal E'...' (quote and backslash escaped; no NUL allowed) */

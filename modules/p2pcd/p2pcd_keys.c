@@ -246,15 +246,30 @@ int p2pcd_keys_derive(str *aud, char *hex, int hsize, char *kid, int ksize)
 
 /* OpenSSL's DRBG: per process and fork-safe, reseeded by itself, and no
  * getrandom() system call per grant as libsodium's randombytes makes */
+#define P2PCD_GRANT_DRAW 64 /* grant ids per DRBG call */
+
+void p2pcd_grant_ids(char (*out)[P2PCD_GRANT_ID_LEN + 1], int n)
+{
+	unsigned char rnd[P2PCD_GRANT_DRAW][16];
+	int i, j, k;
+
+	/* one draw for a batch: the DRBG's fixed cost per call was more than
+	 * the bytes */
+	for(i = 0; i < n; i += k) {
+		k = n - i < P2PCD_GRANT_DRAW ? n - i : P2PCD_GRANT_DRAW;
+		if(RAND_bytes(rnd[0], 16 * k) != 1) {
+			LM_WARN("the OpenSSL DRBG failed; grant ids from getrandom()\n");
+			randombytes_buf(rnd[0], 16 * k);
+		}
+		for(j = 0; j < k; j++)
+			p2pcd_b64url_encode(rnd[j], 16, out[i + j], P2PCD_GRANT_ID_LEN + 1);
+	}
+	sodium_memzero(rnd, sizeof(rnd));
+}
+
 void p2pcd_grant_id(char out[P2PCD_GRANT_ID_LEN + 1])
 {
-	unsigned char rnd[16];
-
-	if(RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		LM_WARN("the OpenSSL DRBG failed; grant id from getrandom()\n");
-		randombytes_buf(rnd, sizeof(rnd));
-	}
-	p2pcd_b64url_encode(rnd, sizeof(rnd), out, P2PCD_GRANT_ID_LEN + 1);
+	p2pcd_grant_ids((char(*)[P2PCD_GRANT_ID_LEN + 1]) out, 1);
 }
 
 int p2pcd_pseudonym(const char *impu, int len, char out[P2PCD_SUBJECT_LEN + 1])

@@ -35,6 +35,8 @@ int p2pcd_keys_info(unsigned int *ver, char *fp, unsigned int *pver, char *pfp);
 int p2pcd_keys_derive(str *aud, char *hex, int hsize, char *kid, int ksize);
 /* 22 characters base64url of 128 random bits, NUL-terminated */
 void p2pcd_grant_id(char out[P2PCD_GRANT_ID_LEN + 1]);
+/* n grant ids (a batch) */
+void p2pcd_grant_ids(char (*out)[P2PCD_GRANT_ID_LEN + 1], int n);
 /* "p-" + base64url(HMAC-SHA256(pseudonym key, IMPU))[0..22] */
 int p2pcd_pseudonym(const char *impu, int len, char out[P2PCD_SUBJECT_LEN + 1]);
 /* mint the admission (aud = tracker) and license (aud "license") tokens */

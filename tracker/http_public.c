@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +386,22 @@ int http_sockaddr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
 	return inet_pton(AF_INET, addr, &s4->sin_addr) == 1 ? 0 : -1;
 }
 
+/* the listener wakes up when a request's first bytes are in, not at the
+ * end of the handshake: one wake-up per connection fewer (clients send
+ * the announce as soon as they are connected) */
+static void defer_accept(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di;
+	int secs = 1;
+
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_LISTEN_FD);
+	if(di == NULL
+			|| setsockopt(di->listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs,
+					   sizeof(secs))
+					   < 0)
+		LOG_W("TCP_DEFER_ACCEPT not set on the announce listener");
+}
+
 int http_public_start(struct tracker *t)
 {
 	const struct tracker_config *c = &t->cfg;
@@ -426,6 +444,7 @@ int http_public_start(struct tracker *t)
 					c->listen_port, i);
 			return -1;
 		}
+		defer_accept(w->mhd);
 	}
 	LOG_I("announce listener on %s port %u, %d worker(s)", c->listen_address,
 			c->listen_port, t->n_workers);

@@ -77,22 +77,26 @@ probe "$TRK_PORT" "/announce/$(head -1 "$D/tokens")" | grep -q '8:completei' ||
 ok "both trackers admit the load's torrents"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# the whole machine: busy and idle ticks (first line of /proc/stat)
+box_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 # run NAME PID PORT FILE CONNS CLOSE [BAD]: sets R_RPS R_P99 R_CPU_US
 run() {
 	local name=$1 pid=$2 port=$3 file=$4 conns=$5 close=$6 bad=${7:-0}
-	local c0 c1 out reqs spid=
+	local c0 c1 b0 b1 i0 i1 out reqs spid=
 	if [ -n "${SYSCALLS:-}" ]; then
 		perf stat -x, -e raw_syscalls:sys_enter,context-switches \
 			-p "$pid" -o "$D/stat" -- sleep "$DUR" >/dev/null 2>&1 &
 		spid=$!
 	fi
 	c0=$(cpu_ticks "$pid")
+	read -r b0 i0 <<<"$(box_ticks)"
 	out=$(TORRENTS=$file THREADS=$THREADS CLOSE=$close BADTOKEN=$bad \
 		timeout $((DUR + 20)) wrk -t$THREADS -c"$conns" -d"${DUR}s" \
 		--latency -s "$HERE/announce.lua" "http://127.0.0.1:$port/")
 	c1=$(cpu_ticks "$pid")
+	read -r b1 i1 <<<"$(box_ticks)"
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
 	R_RPS=$(awk '/^Requests\/sec/ { printf "%d", $2 }' <<<"$out")
 	R_P99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 }
@@ -103,6 +107,11 @@ run() {
 	errs=$(awk '/Non-2xx|Socket errors/' <<<"$out" | tr -s ' ' | tr '\n' ';')
 	printf '  %-34s %8s req/s  p99 %7s ms  server CPU %6s us/req %s\n' \
 		"$name" "$R_RPS" "$R_P99" "$R_CPU_US" "${errs:+ [$errs]}"
+	# whether the two cores were the limit: the load generator (wrk) and
+	# the server share them, so when idle is near 0 the announces/s
+	# ratio is bound by (wrk + server CPU) per request, not the server's
+	awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v t=$((c1 - c0)) -v n="$reqs" \
+		'BEGIN { if (n > 0 && b + i > 0) printf "  %34s machine idle %.0f %%, everything else (wrk, its kernel side) %.2f us/req\n", "", 100 * i / (b + i), (b - t) * 10000 / n }'
 	if [ -n "$spid" ]; then
 		wait "$spid" || true
 		awk -F, -v rps="$R_RPS" -v d="$DUR" '

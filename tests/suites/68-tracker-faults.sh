@@ -160,10 +160,14 @@ grep -q 'per_ip_connection_limit = 2' "$D/tracker.conf" || fail "could not set t
 trk_start "$D"
 TOK_L=$(mint "$IH" --sub limited)
 admitted "$TOK_L" "$IH" || fail "an announce with the limit set"
-# two idle connections from 127.0.0.1 hold the address's quota
+# two connections from 127.0.0.1 that sent half a request hold the
+# address's quota (the listener defers accept until a connection's first
+# bytes: one that sends nothing stays in the kernel and holds nothing)
 python3 -c '
 import socket, sys, time
 s = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2)]
+for c in s:
+    c.sendall(b"GET /announce/")
 time.sleep(float(sys.argv[2]))' "$TRK_PORT" 4 &
 hold=$!
 sleep 1

@@ -244,7 +244,7 @@ void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
 	*d++ = 'E';
 	*d++ = '\'';
 	/* tokens and ids have none of the special bytes: copy them 8 at a
-	 * time (byte by byte this loop was a tenth of the batch's cost) */
+	 * time (byte by byte this loop was 1.5 % of the module's CPU) */
 	for(; i + 8 <= len; i += 8) {
 		memcpy(&w, s + i, 8);
 		if(p2pcd_sql_special8(w))

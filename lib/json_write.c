@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "p2pcd/decimal.h"
 #include "p2pcd/json_write.h"
 
 static void put(struct p2pcd_jw *w, const char *s, size_t n)
@@ -118,16 +119,10 @@ void p2pcd_jw_str(
 
 void p2pcd_jw_int(struct p2pcd_jw *w, const char *key, int64_t v)
 {
-	char d[21], *p = d + sizeof(d);
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char d[P2PCD_DEC_I64_MAX];
 
 	put_key(w, key);
-	do
-		*--p = (char)('0' + u % 10);
-	while(u /= 10);
-	if(v < 0)
-		*--p = '-';
-	put(w, p, d + sizeof(d) - p);
+	put(w, d, p2pcd_dec_i64(v, d));
 }
 
 void p2pcd_jw_raw(

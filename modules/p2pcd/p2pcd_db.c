@@ -18,6 +18,8 @@
 #include "core/mem/mem.h"
 #include "core/sr_module.h"
 
+#include "p2pcd/decimal.h"
+
 #include "p2pcd.h"
 #include "p2pcd_db.h"
 
@@ -187,20 +189,9 @@ void p2pcd_sql_add(p2pcd_sql_t *q, const char *s)
 
 void p2pcd_sql_int(p2pcd_sql_t *q, long long v)
 {
-	char d[21], *p = d + sizeof(d);
-	unsigned long long u = v < 0 ? -(unsigned long long)v : v;
-	int n;
-
-	do
-		*--p = (char)('0' + u % 10);
-	while(u /= 10);
-	if(v < 0)
-		*--p = '-';
-	n = d + sizeof(d) - p;
-	if(p2pcd_sql_room(q, n) < 0)
+	if(p2pcd_sql_room(q, P2PCD_DEC_I64_MAX) < 0)
 		return;
-	memcpy(q->s + q->len, p, n);
-	q->len += n;
+	q->len += p2pcd_dec_i64(v, q->s + q->len);
 	q->s[q->len] = '\0';
 }
 

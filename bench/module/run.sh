@@ -174,8 +174,11 @@ anchor bare bare
 extra=()
 export AS_SHM=${AS_SHM:-1024}
 [ -n "${BENCH_SYNC:-}" ] && extra+=(-A P2PCD_SYNC=1)
+[ -n "${BENCH_BATCH:-}" ] && extra+=(-A "P2PCD_BATCH=$BENCH_BATCH")
 [ -n "${BENCH_BATCH_WORKERS:-}" ] &&
 	extra+=(-A "P2PCD_BATCH_WORKERS=$BENCH_BATCH_WORKERS")
+[ -n "${BENCH_BATCH_WAIT:-}" ] &&
+	extra+=(-A "P2PCD_BATCH_WAIT=$BENCH_BATCH_WAIT")
 [ -n "${BENCH_BATCH_LINGER:-}" ] &&
 	extra+=(-A "P2PCD_BATCH_LINGER=$BENCH_BATCH_LINGER")
 as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" -A P2PCD_DEBUG=1 \

@@ -49,11 +49,15 @@ int p2pcd_tracker_max_age = 120;
 int p2pcd_cache_interval = 1;
 int p2pcd_async = 1;
 /* acquisitions per statement when they queue up (1: no batching) */
-int p2pcd_batch_max = 32;
+int p2pcd_batch_max = 64;
 /* overload guards: queued acquisitions, and how long one may wait (ms) */
 int p2pcd_queue_max = 20000;
 int p2pcd_batch_workers = 2;
 int p2pcd_batch_linger = 5000;
+/* group commit under load: a batch starts batch_wait us after the previous
+ * one when that had batch_siblings jobs or more */
+int p2pcd_batch_wait = 8000;
+int p2pcd_batch_siblings = 8;
 int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;
 long long p2pcd_max_content_size = 0;
@@ -125,6 +129,8 @@ static param_export_t params[] = {
 	{"queue_max",         PARAM_INT, &p2pcd_queue_max},
 	{"batch_workers",     PARAM_INT, &p2pcd_batch_workers},
 	{"batch_linger",      PARAM_INT, &p2pcd_batch_linger},
+	{"batch_wait",        PARAM_INT, &p2pcd_batch_wait},
+	{"batch_siblings",    PARAM_INT, &p2pcd_batch_siblings},
 	{"queue_timeout",     PARAM_INT, &p2pcd_queue_timeout},
 	{0, 0, 0}
 };
@@ -196,6 +202,12 @@ static int mod_init(void)
 				"batch drainer can hold every async worker and delay "
 				"PUBLISH jobs\n",
 				async_task_workers_get(), p2pcd_batch_workers);
+	if(p2pcd_batch_wait < 0 || p2pcd_batch_wait > 1000000
+			|| p2pcd_batch_siblings < 1) {
+		LM_ERR("batch_wait must be 0 to 1000000 (us), batch_siblings at "
+			   "least 1\n");
+		return -1;
+	}
 	if(p2pcd_batch_max < 1 || p2pcd_batch_max > P2PCD_BATCH_MAX) {
 		LM_ERR("batch_max must be 1 to %d\n", P2PCD_BATCH_MAX);
 		return -1;

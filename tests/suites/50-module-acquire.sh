@@ -300,4 +300,39 @@ ok "statistics p2pcd: count acquisitions and refusals by reason"
 
 as_log_errors 'db_postgres|srdb1|db_query\.c|p2pcd_db\.c|connection|server closed'
 as_stop
+
+# --- group commit (batch_wait, batch_siblings): under load a batch starts
+# batch_wait after the previous one, so a burst is committed in a few big
+# batches; a lone request after an idle moment is not held. A 300 ms wait
+# (under T1, so no retransmissions) makes both visible: the burst's 200
+# MESSAGEs arrive within 0.2 s; without the wait they make about 60 batches.
+as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=2
+batches() {
+	rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p'
+}
+b0=$(batches)
+n0=$(charges)
+(cd "$AS_TMP" && timeout 60 sipp "127.0.0.1:$AS_PORT" \
+	-sf "$TOP/tests/sip/message-load.xml" -s 10.9999/t.one -r 1000 -m 200 \
+	-l 200 -recv_timeout 10000 -timeout 40 -cid_str "gc-%u-%p@%s" \
+	-timeout_error -nostdin >"$AS_TMP/sipp-gc.log" 2>&1) || {
+	tail -n 20 "$AS_TMP/sipp-gc.log" >&2
+	fail "200 MESSAGEs at 1000/s with group commit: not all answered 200"
+}
+expect_eq "rows charged for the burst of 200" "$(($(charges) - n0))" 200
+nb=$(($(batches) - b0))
+[ "$nb" -le 12 ] || fail "the burst of 200 took $nb batches (group commit: at most 12)"
+ok "the burst of 200 was committed in $nb batches"
+sleep 1 # idle: the drainer found the queue empty
+(cd "$AS_TMP" && timeout 30 sipp "127.0.0.1:$AS_PORT" \
+	-sf "$TOP/tests/sip/message-load.xml" -s 10.9999/t.one -m 1 \
+	-recv_timeout 10000 -timeout 20 -timeout_error -nostdin -trace_rtt \
+	-rtt_freq 1 >"$AS_TMP/sipp-lone.log" 2>&1) ||
+	fail "the lone MESSAGE was not answered 200"
+rtt=$(awk -F';' 'NR > 1 && $2 != "" { v = $2 } END { print v }' \
+	"$AS_TMP"/message-load_*_rtt.csv)
+awk -v r="$rtt" 'BEGIN { exit !(r != "" && r + 0 < 250) }' ||
+	fail "the lone MESSAGE after an idle moment waited $rtt ms (batch_wait 300 ms)"
+ok "a lone MESSAGE after an idle moment is not held for batch_wait ($rtt ms)"
+as_stop
 echo "50-module-acquire: PASS"

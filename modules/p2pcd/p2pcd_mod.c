@@ -56,7 +56,7 @@ int p2pcd_batch_workers = 2;
 int p2pcd_batch_linger = 5000;
 /* group commit under load: a batch starts batch_wait us after the previous
  * one when that had batch_siblings jobs or more */
-int p2pcd_batch_wait = 8000;
+int p2pcd_batch_wait = 5000;
 int p2pcd_batch_siblings = 8;
 int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;

@@ -375,10 +375,12 @@ static long long p2pcd_now_us(void)
  * round trip to the database, a commit, and the code of the whole path run
  * from cold caches: at 5000/s on 2 cores that was about 75 us of Kamailio
  * CPU and more of PostgreSQL's, so bigger batches (26 or 40 instead of 18
- * with a wait of 5 or 8 ms) cut both per acquisition. One sleep: if batch_max jobs queue up meanwhile, the
- * SIP worker that queues the last kicks another drainer, which does not
- * wait. The fields are read without the lock: a stale value only moves
- * one batch's start. */
+ * with a wait of 5 or 8 ms) cut both per acquisition. One sleep: if
+ * batch_max jobs queue up meanwhile, the SIP worker that queues the last
+ * kicks another drainer (up to batch_workers), which does not wait; with
+ * batch_workers 1 the rate is capped at batch_max per batch_wait. The
+ * fields are read without the lock: a stale value only moves one batch's
+ * start. */
 static void p2pcd_group_wait(void)
 {
 	long long left;

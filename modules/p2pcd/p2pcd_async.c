@@ -394,15 +394,18 @@ static void p2pcd_group_wait(void)
 }
 
 /* run what is queued, batch by batch, until the queue stayed empty for
- * linger_us; the caller holds one of the queue's kicks, given back here */
-static void p2pcd_drain(int linger_us)
+ * linger_us, with the group commit wait if group_wait (an async worker;
+ * a SIP worker draining in their place must not sleep); the caller holds
+ * one of the queue's kicks, given back here */
+static void p2pcd_drain(int linger_us, int group_wait)
 {
 	p2pcd_job_t *jobs[P2PCD_BATCH_MAX], *stale[P2PCD_BATCH_MAX], *j;
 	long long limit, now_us;
 	int i, n, ns, idle_us = 0;
 
 	for(;;) {
-		p2pcd_group_wait();
+		if(group_wait)
+			p2pcd_group_wait();
 		now_us = p2pcd_now_us();
 		limit = now_us / 1000 - p2pcd_queue_timeout;
 		n = ns = 0;
@@ -459,7 +462,7 @@ static void p2pcd_drain(int linger_us)
 /* a kick: an async worker drains */
 static void p2pcd_kick_exec(void *param)
 {
-	p2pcd_drain(p2pcd_batch_linger);
+	p2pcd_drain(p2pcd_batch_linger, 1);
 }
 
 /* queue a job and push a kick: 0 (queued; answered once its batch
@@ -507,7 +510,7 @@ static int p2pcd_job_enqueue(p2pcd_job_t *job)
 	 * this one waits without a drainer; taking the job back instead
 	 * could take another job at a recycled address */
 	LM_WARN("cannot push a kick to the async workers: draining here\n");
-	p2pcd_drain(0);
+	p2pcd_drain(0, 0);
 	return 0;
 }
 

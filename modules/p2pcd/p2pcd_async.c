@@ -231,12 +231,17 @@ static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2)
 	return 0;
 }
 
-static long long p2pcd_now_ms(void)
+static long long p2pcd_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long p2pcd_now_ms(void)
+{
+	return p2pcd_now_us() / 1000;
 }
 
 static void p2pcd_job_overload(p2pcd_job_t *job)
@@ -359,14 +364,6 @@ static void p2pcd_job_exec(void *param)
 	job->run(job);
 	p2pcd_job_finish(job);
 	/* the core frees the task block, job included */
-}
-
-static long long p2pcd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* group commit, as PostgreSQL's commit_delay and commit_siblings: when the

@@ -68,6 +68,7 @@
 #include "p2pcd.h"
 #include "p2pcd_sip.h"
 #include "p2pcd_async.h"
+#include "p2pcd_reply.h"
 
 /* the job being answered by p2pcd_resume() in this process */
 static p2pcd_job_t *p2pcd_resume_job = NULL;
@@ -336,7 +337,7 @@ static void p2pcd_sl_answer(p2pcd_job_t *job)
 	msg.set_global_port = default_global_port;
 	if(parse_msg(msg.buf, msg.len, &msg) != 0)
 		LM_ERR("cannot parse the request again to answer %d\n", job->code);
-	else
+	else if(p2pcd_reply_defer(&msg, job->code, job->reason, job->hdrs) < 0)
 		p2pcd_reply(&msg, job->code, job->reason, job->hdrs);
 	free_sip_msg(&msg);
 	p2pcd_inflight_del(job);
@@ -443,6 +444,8 @@ static void p2pcd_drain(int linger_us, int group_wait)
 			p2pcd_job_finish(stale[i]);
 			p2pcd_job_free(stale[i]);
 		}
+		if(ns > 0)
+			p2pcd_reply_flush();
 		if(n > 0)
 			update_stat(p2pcd_batches_stat, 1);
 		if(n == 1)
@@ -453,6 +456,7 @@ static void p2pcd_drain(int linger_us, int group_wait)
 			p2pcd_job_finish(jobs[i]);
 			p2pcd_job_free(jobs[i]);
 		}
+		p2pcd_reply_flush();
 	}
 }
 

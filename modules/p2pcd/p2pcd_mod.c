@@ -20,6 +20,7 @@
 #include "p2pcd_db.h"
 #include "p2pcd_keys.h"
 #include "p2pcd_publish.h"
+#include "p2pcd_reply.h"
 #include "p2pcd_rpc.h"
 #include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
@@ -131,6 +132,7 @@ static param_export_t params[] = {
 	{"batch_linger",      PARAM_INT, &p2pcd_batch_linger},
 	{"batch_wait",        PARAM_INT, &p2pcd_batch_wait},
 	{"batch_siblings",    PARAM_INT, &p2pcd_batch_siblings},
+	{"reply_batch",       PARAM_INT, &p2pcd_reply_batch},
 	{"queue_timeout",     PARAM_INT, &p2pcd_queue_timeout},
 	{0, 0, 0}
 };

@@ -68,6 +68,11 @@ int p2pcd_reply(sip_msg_t *msg, int code, const char *reason, const char *hdrs)
 	return 0;
 }
 
+int p2pcd_sl_totag(sip_msg_t *msg, str *tag)
+{
+	return p2pcd_slb.get_reply_totag(msg, tag);
+}
+
 int p2pcd_body(sip_msg_t *msg, str *body)
 {
 	body->s = NULL;

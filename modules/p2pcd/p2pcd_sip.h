@@ -19,6 +19,9 @@ int ki_p2pcd_ping(sip_msg_t *msg);
  * NULL). Returns 0: the script ends, the request is answered.
  */
 int p2pcd_reply(sip_msg_t *msg, int code, const char *reason, const char *hdrs);
+/* the to-tag sl gives its replies to msg (sl's buffer, valid until the
+ * next call): 1, or -1 */
+int p2pcd_sl_totag(sip_msg_t *msg, str *tag);
 /* the message body and its length (0 when none), -1 on a parse error */
 int p2pcd_body(sip_msg_t *msg, str *body);
 /* 1 if the Content-Type's media type is application/json, 0 if not, -1

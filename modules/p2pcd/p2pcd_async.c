@@ -287,25 +287,17 @@ static void p2pcd_inflight_del(p2pcd_job_t *job)
 	lock_release(&p2pcd_inflight->lock);
 }
 
-/* keep what sl needs to answer the request from another process: the
- * buffer as received, where it came from, the core's flags (rport), and
- * any reply headers the script added before the call */
+/* keep what the answer needs: the reply's head built now (see
+ * p2pcd_reply.c), or else what sl needs to answer the request from
+ * another process: the buffer as received, where it came from, the
+ * core's flags (rport); and any reply headers the script added before
+ * the call */
 static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
 {
 	struct lump_rpl *l;
+	str head;
 	int len;
 
-	job->sl_buf = shm_malloc(msg->len + 1);
-	if(job->sl_buf == NULL) {
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	memcpy(job->sl_buf, msg->buf, msg->len);
-	job->sl_buf[msg->len] = '\0';
-	job->sl_len = msg->len;
-	job->sl_rcv = msg->rcv;
-	job->sl_flags = msg->msg_flags;
-	job->sl_rpl_flags = msg->rpl_send_flags;
 	for(l = msg->reply_lump; l != NULL; l = l->next) {
 		if(!(l->flags & LUMP_RPL_HDR))
 			continue;
@@ -317,14 +309,47 @@ static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
 		memcpy(job->hdrs + len, l->text.s, l->text.len);
 		job->hdrs[len + l->text.len] = '\0';
 	}
+	job->sl_rcv = msg->rcv;
+	if(p2pcd_reply_head(msg, &head, &job->sl_to) == 0) {
+		job->sl_buf = shm_malloc(head.len);
+		if(job->sl_buf != NULL) {
+			memcpy(job->sl_buf, head.s, head.len);
+			job->sl_len = head.len;
+			job->sl_head = 1;
+		}
+		pkg_free(head.s);
+	} else {
+		job->sl_buf = shm_malloc(msg->len + 1);
+		if(job->sl_buf != NULL) {
+			memcpy(job->sl_buf, msg->buf, msg->len);
+			job->sl_buf[msg->len] = '\0';
+			job->sl_len = msg->len;
+			job->sl_flags = msg->msg_flags;
+			job->sl_rpl_flags = msg->rpl_send_flags;
+		}
+	}
+	if(job->sl_buf == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
 	return 0;
 }
 
-/* answer a stateless job: the request parsed again, the reply by sl */
+/* answer a stateless job: from the reply's head, sent with the batch's
+ * other answers; or the request parsed again, the reply by sl */
 static void p2pcd_sl_answer(p2pcd_job_t *job)
 {
 	sip_msg_t msg;
+	str head;
 
+	if(job->sl_head) {
+		head.s = job->sl_buf;
+		head.len = job->sl_len;
+		p2pcd_reply_defer(job->sl_rcv.bind_address, &job->sl_to, &head,
+				job->code, job->reason, job->hdrs);
+		p2pcd_inflight_del(job);
+		return;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = job->sl_buf;
 	msg.len = job->sl_len;
@@ -337,7 +362,7 @@ static void p2pcd_sl_answer(p2pcd_job_t *job)
 	msg.set_global_port = default_global_port;
 	if(parse_msg(msg.buf, msg.len, &msg) != 0)
 		LM_ERR("cannot parse the request again to answer %d\n", job->code);
-	else if(p2pcd_reply_defer(&msg, job->code, job->reason, job->hdrs) < 0)
+	else
 		p2pcd_reply(&msg, job->code, job->reason, job->hdrs);
 	free_sip_msg(&msg);
 	p2pcd_inflight_del(job);

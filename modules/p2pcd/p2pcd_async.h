@@ -30,11 +30,14 @@ struct p2pcd_job
 	char reason[64];
 	char hdrs[1024];
 	void *data;
-	/* a stateless job (batched acquisitions): the request as received,
-	 * answered by sl from the async worker; key identifies it in the
-	 * in-flight set that absorbs retransmissions */
+	/* a stateless job (batched acquisitions): the reply's head built by
+	 * the SIP worker (sl_head 1) and where it goes, or the request as
+	 * received, answered by sl from the async worker; key identifies it
+	 * in the in-flight set that absorbs retransmissions */
 	char *sl_buf;
 	int sl_len;
+	int sl_head;
+	union sockaddr_union sl_to;
 	struct receive_info sl_rcv;
 	unsigned int sl_flags;
 	snd_flags_t sl_rpl_flags;

@@ -2,12 +2,16 @@
  * p2pcd - the stateless answers of a batch, sent together
  *
  * An async worker answers a batch of acquisitions at once. Through sl each
- * answer is a sendto() of its own, spread out between the parsing and
- * building of the next; over UDP the system call and the wake-up of the
- * receiver were a third of the async worker's CPU. Here the answers are
- * built as sl builds them (the core's build_res_buf_from_sip_req, sl's
- * to-tag, the destination sl would choose), kept, and sent by one
- * sendmmsg() per socket when the batch is answered.
+ * answer meant parsing the request again, building the reply, and a
+ * sendto() of its own between the next one's parsing and building; over
+ * UDP the system calls and the receiver's wake-ups were a third of the
+ * async worker's CPU. Instead the SIP worker, which has the request
+ * parsed, builds the reply's head as sl would (the core's
+ * build_res_buf_from_sip_req, sl's to-tag, the destination sl would
+ * choose) and the job keeps it instead of the request; after the commit
+ * the async worker puts the status line, the answer's headers and the
+ * end to it, keeps it, and sends all of a batch's answers with one
+ * sendmmsg() per socket.
  *
  * What sl does besides building and sending is skipped: its callbacks,
  * its statistics, event_route[sl:local-response] and the outgoing-data
@@ -74,46 +78,98 @@ static int p2pcd_reply_defer_allowed(void)
 	return 1;
 }
 
-int p2pcd_reply_defer(
-		sip_msg_t *msg, int code, const char *reason, const char *hdrs)
+/* what build_res_buf_from_sip_req() ends a reply without a body with
+ * (sip_warning off) */
+#define P2PCD_TAIL CONTENT_LENGTH "0" CRLF CRLF
+#define P2PCD_TAIL_LEN (sizeof(P2PCD_TAIL) - 1)
+
+int p2pcd_reply_head(sip_msg_t *msg, str *head, union sockaddr_union *to)
 {
-	str text, tag, *ptag = NULL;
+	struct lump_rpl *lumps;
 	struct bookmark bm;
+	str text = str_init("OK"), tag, *ptag = NULL;
 	unsigned int len;
 	char *buf;
-	int n;
 
 	if(p2pcd_reply_defer_ok < 0)
 		p2pcd_reply_defer_ok = p2pcd_reply_defer_allowed();
 	if(!p2pcd_reply_defer_ok || msg->rcv.proto != PROTO_UDP
-			|| msg->rcv.bind_address == NULL || code < 200
+			|| msg->rcv.bind_address == NULL
 			|| msg->first_line.type != SIP_REQUEST
 			|| msg->first_line.u.request.method_value == METHOD_ACK
 			|| (msg->msg_flags & FL_MSG_NOREPLY)
 			|| parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->via1 == NULL
-			|| msg->to == NULL)
+			|| msg->to == NULL || msg->record_route != NULL)
+		return -1; /* Record-Route: only some codes copy it */
+	/* a to-tag as sl gives one, when the To has none */
+	if(get_to(msg)->tag_value.len == 0 && p2pcd_sl_totag(msg, &tag) > 0)
+		ptag = &tag;
+	/* the script's reply headers go with the answer's own */
+	lumps = msg->reply_lump;
+	msg->reply_lump = NULL;
+	buf = build_res_buf_from_sip_req(200, &text, ptag, msg, &len, &bm);
+	msg->reply_lump = lumps;
+	if(buf == NULL)
 		return -1;
+	if(len < P2PCD_TAIL_LEN
+			|| memcmp(buf + len - P2PCD_TAIL_LEN, P2PCD_TAIL, P2PCD_TAIL_LEN)
+					   != 0) {
+		pkg_free(buf);
+		return -1;
+	}
+	head->s = buf;
+	head->len = len - P2PCD_TAIL_LEN;
+	update_sock_struct_from_ip(to, msg);
+	return 0;
+}
+
+void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
+		str *head, int code, const char *reason, const char *hdrs)
+{
+	char *buf, *p, *eol, *sp;
+	int n, rlen, hlen, len;
+
+	eol = memchr(head->s, '\n', head->len);
+	sp = memchr(head->s, ' ', head->len);
+	if(eol == NULL || sp == NULL || sp > eol) {
+		LM_ERR("bad reply head\n");
+		return;
+	}
+	eol++;
 	if(p2pcd_rq.n == P2PCD_REPLY_MAX)
 		p2pcd_reply_flush();
-	if(hdrs != NULL && *hdrs != '\0'
-			&& add_lump_rpl(msg, (char *)hdrs, strlen(hdrs), LUMP_RPL_HDR)
-					   == NULL) {
-		LM_ERR("cannot add the reply headers\n");
-	}
-	/* a to-tag as sl gives one, when the To has none */
-	if(get_to(msg)->tag_value.len == 0 && p2pcd_sl_totag(msg, &tag) > 0) {
-		ptag = &tag;
-	}
-	text.s = (char *)reason;
-	text.len = strlen(reason);
-	buf = build_res_buf_from_sip_req(code, &text, ptag, msg, &len, &bm);
+	rlen = strlen(reason);
+	hlen = hdrs != NULL ? strlen(hdrs) : 0;
+	len = (sp - head->s) + 5 + rlen + CRLF_LEN + (head->s + head->len - eol)
+		  + hlen + P2PCD_TAIL_LEN;
+	buf = pkg_malloc(len);
 	if(buf == NULL) {
-		LM_ERR("cannot build the %d reply\n", code);
-		return 0; /* as sl: the request is not answered */
+		PKG_MEM_ERROR;
+		return;
 	}
+	/* "SIP/2.0 CODE REASON", the head's other lines, hdrs, the tail */
+	p = buf;
+	memcpy(p, head->s, sp - head->s);
+	p += sp - head->s;
+	*p++ = ' ';
+	*p++ = '0' + code / 100 % 10;
+	*p++ = '0' + code / 10 % 10;
+	*p++ = '0' + code % 10;
+	*p++ = ' ';
+	memcpy(p, reason, rlen);
+	p += rlen;
+	memcpy(p, CRLF, CRLF_LEN);
+	p += CRLF_LEN;
+	memcpy(p, eol, head->s + head->len - eol);
+	p += head->s + head->len - eol;
+	if(hlen > 0)
+		memcpy(p, hdrs, hlen);
+	p += hlen;
+	memcpy(p, P2PCD_TAIL, P2PCD_TAIL_LEN);
+
 	n = p2pcd_rq.n++;
-	update_sock_struct_from_ip(&p2pcd_rq.to[n], msg);
-	p2pcd_rq.fd[n] = msg->rcv.bind_address->socket;
+	p2pcd_rq.to[n] = *to;
+	p2pcd_rq.fd[n] = si->socket;
 	p2pcd_rq.iov[n].iov_base = buf;
 	p2pcd_rq.iov[n].iov_len = len;
 	memset(&p2pcd_rq.mm[n], 0, sizeof(p2pcd_rq.mm[n]));
@@ -121,7 +177,6 @@ int p2pcd_reply_defer(
 	p2pcd_rq.mm[n].msg_hdr.msg_namelen = sockaddru_len(p2pcd_rq.to[n]);
 	p2pcd_rq.mm[n].msg_hdr.msg_iov = &p2pcd_rq.iov[n];
 	p2pcd_rq.mm[n].msg_hdr.msg_iovlen = 1;
-	return 0;
 }
 
 /* send answers [i, i + k) over fd: a datagram refused by the kernel is

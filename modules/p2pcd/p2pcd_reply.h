@@ -5,22 +5,29 @@
 #ifndef _P2PCD_REPLY_H_
 #define _P2PCD_REPLY_H_
 
+#include "core/ip_addr.h"
 #include "core/parser/msg_parser.h"
 
 /* module parameter reply_batch: 0 sends every answer through sl */
 extern int p2pcd_reply_batch;
 
 /*
- * Build the stateless answer to msg as sl would, with extra header lines
- * hdrs (each ending in CRLF, may be NULL), and keep it for
- * p2pcd_reply_flush(). Returns 0 (kept, or it could not be built: the
- * request is left unanswered, as sl would leave it), or -1 when this
- * answer must go through sl (not UDP, or something in this instance
- * needs sl's callbacks or events): nothing was changed, call
- * p2pcd_reply().
+ * In the SIP worker: the head of a stateless 200 reply to msg as sl would
+ * build it (status line, Vias, From, To with sl's to-tag, Call-ID, CSeq,
+ * Server), without the script's reply headers and without its
+ * Content-Length and end, in pkg memory (the caller frees head->s), and
+ * the address sl would send it to. 0, or -1 when this request's answer
+ * must go through sl (not UDP, a Record-Route, or something in this
+ * instance that needs sl's callbacks or events).
  */
-int p2pcd_reply_defer(
-		sip_msg_t *msg, int code, const char *reason, const char *hdrs);
+int p2pcd_reply_head(sip_msg_t *msg, str *head, union sockaddr_union *to);
+/*
+ * In the async worker: the answer from a head, with its own status code
+ * and reason and the header lines hdrs (each ending in CRLF, may be
+ * NULL), kept for p2pcd_reply_flush() to send to to from socket si.
+ */
+void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
+		str *head, int code, const char *reason, const char *hdrs);
 /* send the kept answers, one sendmmsg() per socket, and free them */
 void p2pcd_reply_flush(void);
 

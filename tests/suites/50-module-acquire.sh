@@ -298,6 +298,24 @@ for s in "acquisitions = $((600 + nacq + 1))" "acquisition_repeats = 5" "refused
 done
 ok "statistics p2pcd: count acquisitions and refusals by reason"
 
+# --- the answer built by the module (reply_batch, the default: the SIP
+# worker builds the head, the batch sends it by sendmmsg) against sl's for
+# the same request, sent again below to an AS with reply_batch 0: the same
+# lines (the same grant, rport), apart from their order and the to-tag's
+# value (sl's tags start with a hash of the listening sockets, which
+# changed, and sl in the async worker hashes only the headers parsed)
+ucid="udp-$$-$RANDOM"
+uans=$("$TOP/tests/sip/udp-message.py" "$AS_PORT" 10.9999/t.one "$ucid" 0) ||
+	fail "no answer to the UDP MESSAGE"
+uport=$(head -n 1 <<<"$uans")
+uans=$(tail -n +2 <<<"$uans")
+[[ $(head -n 1 <<<"$uans") = "SIP/2.0 200 OK" ]] &&
+	[[ $(sed -n 's/^Call-Info: //p' <<<"$uans") =~ $GRANT_RE ]] &&
+	grep -q "^Via: .*;rport=$uport;" <<<"$uans" &&
+	grep -q "^To: .*;tag=." <<<"$uans" ||
+	fail "the UDP MESSAGE's answer: $uans"
+ok "the answer from the reply's head: 200, Call-Info, rport, to-tag"
+
 as_log_errors 'db_postgres|srdb1|db_query\.c|p2pcd_db\.c|connection|server closed'
 as_stop
 
@@ -306,7 +324,9 @@ as_stop
 # batches; a lone request after an idle moment is not held. A 300 ms wait
 # (under T1, so no retransmissions) makes both visible: the burst's 200
 # MESSAGEs arrive within 0.2 s; without the wait they make about 60 batches.
-as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=2
+# reply_batch 0: the answers go through sl (compared at the end).
+as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=2 \
+	-A P2PCD_REPLY_BATCH=0
 batches() {
 	rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p'
 }
@@ -334,5 +354,14 @@ rtt=$(awk -F';' 'NR > 1 && $2 != "" { v = $2 } END { print v }' \
 awk -v r="$rtt" 'BEGIN { exit !(r != "" && r + 0 < 250) }' ||
 	fail "the lone MESSAGE after an idle moment waited $rtt ms (batch_wait 300 ms)"
 ok "a lone MESSAGE after an idle moment is not held for batch_wait ($rtt ms)"
+n0=$(charges)
+sans=$("$TOP/tests/sip/udp-message.py" "$AS_PORT" 10.9999/t.one "$ucid" "$uport") ||
+	fail "no answer to the UDP MESSAGE sent again"
+sans=$(tail -n +2 <<<"$sans")
+untag() { sed 's/^\(To: .*;tag=\)[^;]*/\1TAG/' <<<"$1" | sort; }
+[ "$(untag "$uans")" = "$(untag "$sans")" ] ||
+	fail "the module's answer and sl's differ: $(diff <(untag "$uans") <(untag "$sans"))"
+expect_eq "rows charged for the request sent again" "$(($(charges) - n0))" 0
+ok "the module's answer has the lines sl gives the same request"
 as_stop
 echo "50-module-acquire: PASS"

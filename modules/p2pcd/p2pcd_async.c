@@ -6,9 +6,11 @@
  * job to the core async task workers (global parameter async_workers),
  * which run it with their own DB connection. Two ways to answer:
  *
- * - Batched acquisitions are stateless. The job keeps a copy of the
- *   request as received; the async worker parses it again and answers it
- *   through sl. Exactly-once does not rest on a transaction: the
+ * - Batched acquisitions are stateless. Over UDP the SIP worker builds
+ *   the answer's head as sl would and the job keeps it; the async worker
+ *   completes it and sends a batch's answers together (p2pcd_reply.c).
+ *   Otherwise the job keeps a copy of the request as received and the
+ *   async worker parses it again and answers it through sl. Exactly-once does not rest on a transaction: the
  *   acquisition statement charges a request id (Call-ID, CSeq, identity)
  *   once and returns the first grant to any repeat. Retransmissions
  *   (same request id and Via branch) that arrive while the job is queued

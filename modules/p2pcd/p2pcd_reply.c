@@ -13,13 +13,14 @@
  * end to it, keeps it, and sends all of a batch's answers with one
  * sendmmsg() per socket.
  *
- * What sl does besides building and sending is skipped: its callbacks,
- * its statistics, event_route[sl:local-response] and the outgoing-data
- * events. So the deferred path is off (each answer goes through sl) when
- * anything in this instance would miss them: a module with sl callbacks
- * (siptrace, nat_traversal, sca), the event route, a KEMI engine, a
- * SREV_NET_DATA_OUT or SREV_SIP_REPLY_OUT handler (topoh, ...), the core's
- * reply_to_via, or the module parameter reply_batch 0.
+ * What sl does besides building and sending is skipped: its callbacks, its
+ * statistics, event_route[sl:local-response] and the outgoing-data events. So
+ * the deferred path is off (each answer goes through sl) when anything in this
+ * instance would miss them: a module with sl callbacks (siptrace,
+ * nat_traversal, sca), the event route or sl's KEMI callback for it
+ * (event_callback_lres_sent), a SREV_NET_DATA_OUT or SREV_SIP_REPLY_OUT
+ * handler (topoh, ...), the core's reply_to_via, or the module parameter
+ * reply_batch 0.
  */
 
 #define _GNU_SOURCE /* sendmmsg */
@@ -61,13 +62,26 @@ static struct
 /* -1 not decided yet, 0 every answer through sl, 1 deferred */
 static int p2pcd_reply_defer_ok = -1;
 
+/* sl's KEMI callback for its local replies, when one is set */
+static int p2pcd_sl_kemi_callback(void)
+{
+	modparam_t type;
+	str *cb;
+
+	if(sr_kemi_eng_get() == NULL)
+		return 0;
+	cb = find_param_export(find_module_by_name("sl"),
+			"event_callback_lres_sent", PARAM_STR, &type);
+	return cb == NULL || cb->len > 0; /* unknown: assume one */
+}
+
 static int p2pcd_reply_defer_allowed(void)
 {
 	static const char *const sl_users[] = {
 			"siptrace", "nat_traversal", "sca", NULL};
 	int i;
 
-	if(!p2pcd_reply_batch || reply_to_via || sr_kemi_eng_get() != NULL
+	if(!p2pcd_reply_batch || reply_to_via || p2pcd_sl_kemi_callback()
 			|| sr_event_enabled(SREV_NET_DATA_OUT)
 			|| sr_event_enabled(SREV_SIP_REPLY_OUT)
 			|| route_lookup(&event_rt, "sl:local-response") >= 0)

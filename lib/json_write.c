@@ -1,6 +1,7 @@
 /*
  * Minimal JSON object writer (see p2pcd/json_write.h).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "p2pcd/decimal.h"
@@ -26,11 +27,53 @@ static void put_c(struct p2pcd_jw *w, char c)
 
 static void put_key(struct p2pcd_jw *w, const char *key)
 {
+	size_t n = strlen(key);
+	char *p;
+
+	if(w->err)
+		return;
+	if(n + 4 >= w->size - w->len) { /* [,]"key": and the NUL */
+		w->err = 1;
+		return;
+	}
+	p = w->buf + w->len;
 	if(w->members++)
-		put_c(w, ',');
-	put_c(w, '"');
-	put(w, key, strlen(key));
-	put(w, "\":", 2);
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	w->len = p - w->buf;
+}
+
+/* 1 when every byte is printable ASCII other than '"' and '\\', so the
+ * string is valid UTF-8 and goes out as it is: eight bytes at a time (a
+ * byte below 0x20, a quote, a backslash or a byte from 0x80 up in a word
+ * sets a high bit of "bad"; the tests say whether there is one, not
+ * which) */
+static int plain_ascii(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t x, q, b, bad = 0;
+	size_t i = 0;
+
+	for(; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		bad |= x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q)
+			   | ((b - ones) & ~b);
+	}
+	if(bad & highs)
+		return 0;
+	for(; i < n; i++)
+		if((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x80
+				|| s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
 }
 
 int p2pcd_utf8_valid(const char *str, size_t len)
@@ -74,6 +117,18 @@ static void put_string(struct p2pcd_jw *w, const char *v, size_t len)
 	size_t i, run = 0;
 	unsigned char c;
 
+	if(v && !w->err && plain_ascii(v, len)) {
+		if(len + 2 >= w->size - w->len) {
+			w->err = 1;
+			return;
+		}
+		w->buf[w->len] = '"';
+		memcpy(w->buf + w->len + 1, v, len);
+		w->len += len + 2;
+		w->buf[w->len - 1] = '"';
+		w->buf[w->len] = '\0';
+		return;
+	}
 	if(!v || !p2pcd_utf8_valid(v, len)) {
 		w->err = 1;
 		return;

@@ -109,6 +109,48 @@ static void test_overflow_sticks(void **state)
 	assert_int_equal(p2pcd_jw_end(&w), -1);
 }
 
+/* the word-at-a-time test for plain ASCII must see one byte that needs
+ * escaping or UTF-8 checking at any position of any length */
+static void test_special_byte_anywhere(void **state)
+{
+	static const char special[] = {'"', '\\', '\0', '\x01', '\x1f', (char)0xc3};
+	char v[24], want[128], buf[128];
+	struct p2pcd_jw w;
+	size_t len, pos, k, i, o;
+
+	(void)state;
+	for(len = 1; len <= sizeof(v); len++)
+		for(pos = 0; pos < len; pos++)
+			for(k = 0; k < sizeof(special); k++) {
+				memset(v, 'a', len);
+				v[pos] = special[k];
+				p2pcd_jw_begin(&w, buf, sizeof(buf));
+				p2pcd_jw_str(&w, "s", v, len);
+				if((unsigned char)special[k] >= 0x80) {
+					/* a lone lead byte: not UTF-8 */
+					assert_int_equal(p2pcd_jw_end(&w), -1);
+					continue;
+				}
+				assert_true(p2pcd_jw_end(&w) > 0);
+				o = (size_t)sprintf(want, "{\"s\":\"");
+				for(i = 0; i < len; i++) {
+					if(v[i] == '"' || v[i] == '\\')
+						o += sprintf(want + o, "\\%c", v[i]);
+					else if((unsigned char)v[i] < 0x20)
+						o += sprintf(want + o, "\\u%04x", v[i]);
+					else
+						want[o++] = v[i];
+				}
+				strcpy(want + o, "\"}");
+				assert_string_equal(buf, want);
+			}
+	/* DEL and '~' go out as they are */
+	p2pcd_jw_begin(&w, buf, sizeof(buf));
+	p2pcd_jw_str(&w, "s", "~\x7f ~abcdefgh", 12);
+	assert_true(p2pcd_jw_end(&w) > 0);
+	assert_string_equal(buf, "{\"s\":\"~\x7f ~abcdefgh\"}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +158,7 @@ int main(void)
 			cmocka_unit_test(test_integers),
 			cmocka_unit_test(test_invalid_utf8_fails),
 			cmocka_unit_test(test_overflow_sticks),
+			cmocka_unit_test(test_special_byte_anywhere),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -274,18 +274,36 @@ static int p2pcd_inflight_add(p2pcd_job_t *job)
 	return 0;
 }
 
-static void p2pcd_inflight_del(p2pcd_job_t *job)
+static void p2pcd_inflight_unlink(p2pcd_job_t *job)
 {
 	p2pcd_job_t **pp;
 
 	pp = &p2pcd_inflight->b[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
-	lock_get(&p2pcd_inflight->lock);
 	for(; *pp != NULL; pp = &(*pp)->hnext) {
 		if(*pp == job) {
 			*pp = job->hnext;
 			break;
 		}
 	}
+}
+
+static void p2pcd_inflight_del(p2pcd_job_t *job)
+{
+	lock_get(&p2pcd_inflight->lock);
+	p2pcd_inflight_unlink(job);
+	lock_release(&p2pcd_inflight->lock);
+}
+
+/* the stateless ones of n answered jobs leave the in-flight set, under one
+ * lock (the lock's cache line is shared with the SIP workers) */
+static void p2pcd_inflight_del_n(p2pcd_job_t **jobs, int n)
+{
+	int i;
+
+	lock_get(&p2pcd_inflight->lock);
+	for(i = 0; i < n; i++)
+		if(jobs[i]->sl_buf != NULL)
+			p2pcd_inflight_unlink(jobs[i]);
 	lock_release(&p2pcd_inflight->lock);
 }
 
@@ -349,7 +367,6 @@ static void p2pcd_sl_answer(p2pcd_job_t *job)
 		head.len = job->sl_len;
 		p2pcd_reply_defer(job->sl_rcv.bind_address, &job->sl_to, &head,
 				job->code, job->reason, job->hdrs);
-		p2pcd_inflight_del(job);
 		return;
 	}
 	memset(&msg, 0, sizeof(msg));
@@ -367,7 +384,6 @@ static void p2pcd_sl_answer(p2pcd_job_t *job)
 	else
 		p2pcd_reply(&msg, job->code, job->reason, job->hdrs);
 	free_sip_msg(&msg);
-	p2pcd_inflight_del(job);
 }
 
 /* send the job's answer: statelessly, or by continuing its suspended
@@ -392,6 +408,19 @@ static void p2pcd_job_exec(void *param)
 	job->run(job);
 	p2pcd_job_finish(job);
 	/* the core frees the task block, job included */
+}
+
+/* after n jobs were answered: send the answers kept for the batch, then
+ * take the jobs out of the in-flight set (a retransmission until then is
+ * absorbed) and free them */
+static void p2pcd_drained(p2pcd_job_t **jobs, int n)
+{
+	int i;
+
+	p2pcd_reply_flush();
+	p2pcd_inflight_del_n(jobs, n);
+	for(i = 0; i < n; i++)
+		p2pcd_job_free(jobs[i]);
 }
 
 /* group commit, as PostgreSQL's commit_delay and commit_siblings: when the
@@ -466,24 +495,22 @@ static void p2pcd_drain(int linger_us, int group_wait)
 		}
 		lock_release(&p2pcd_queue->lock);
 		idle_us = 0;
-		for(i = 0; i < ns; i++) {
-			p2pcd_job_overload(stale[i]);
-			p2pcd_job_finish(stale[i]);
-			p2pcd_job_free(stale[i]);
+		if(ns > 0) {
+			for(i = 0; i < ns; i++) {
+				p2pcd_job_overload(stale[i]);
+				p2pcd_job_finish(stale[i]);
+			}
+			p2pcd_drained(stale, ns);
 		}
-		if(ns > 0)
-			p2pcd_reply_flush();
 		if(n > 0)
 			update_stat(p2pcd_batches_stat, 1);
 		if(n == 1)
 			jobs[0]->run(jobs[0]);
 		else if(n > 1)
 			jobs[0]->batch(jobs, n);
-		for(i = 0; i < n; i++) {
+		for(i = 0; i < n; i++)
 			p2pcd_job_finish(jobs[i]);
-			p2pcd_job_free(jobs[i]);
-		}
-		p2pcd_reply_flush();
+		p2pcd_drained(jobs, n);
 	}
 }
 

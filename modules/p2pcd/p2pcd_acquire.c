@@ -156,8 +156,7 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
  * once: most of the database's CPU otherwise). Parameters: $1 doi, $2
  * request id, $3 grant id, $4 IMPU, $5 subject, $6 admission token, $7
  * license token, $8 expiry (unix time), $9 icid, $10 orig-ioi. Returns
- * one row: the grant of an earlier charge of this request id, the grant
- * charged now, the content state.
+ * the answer's row (see p2pcd_acq_answer).
  */
 #define P2PCD_ACQ_SQL                                                         \
 	"(text, text, text, text, text, text, text, bigint, text, text) AS "      \
@@ -171,8 +170,9 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, "  \
 	"doi, grant_id, amount_cents, currency) SELECT $2, $9, $10, $4, c.doi, "  \
 	"g.id, c.price_cents, c.currency FROM c, g RETURNING grant_id) "          \
-	"SELECT (SELECT grant_id FROM prev), (SELECT grant_id FROM r), "          \
-	"(SELECT state FROM content WHERE doi = $1)"
+	"SELECT (SELECT grant_id FROM prev)::varchar, CASE WHEN NOT EXISTS "      \
+	"(SELECT 1 FROM r) THEN coalesce((SELECT state FROM content WHERE "       \
+	"doi = $1), '') END::varchar"
 
 /* this process's prepared statement: its number, 0 when not prepared */
 static unsigned int p2pcd_acq_stmt = 0;
@@ -196,21 +196,28 @@ static int p2pcd_acq_prepare(void)
 	return ret;
 }
 
-/* the answer from row i: earlier grant, new grant, content state (from
- * column c0 on) */
-static void p2pcd_acq_answer(
-		p2pcd_job_t *job, p2pcd_acq_t *a, db1_res_t *res, int i, int c0)
+/*
+ * The answer from row i of an acquisition statement: column 0 the grant of
+ * an earlier charge of this request id (a repeat), column 1 NULL when the
+ * request was charged now with grant gid, else the content's state ('' when
+ * there is no such content). Both NULL, the common case, leave nothing for
+ * db_postgres to convert; varchar, not text, which it would copy as a blob.
+ */
+static void p2pcd_acq_answer(p2pcd_job_t *job, p2pcd_acq_t *a, const char *gid,
+		db1_res_t *res, int i)
 {
 	str v;
 	int st;
 
-	if(p2pcd_db_str(res, i, c0, &v) == 0) {
+	if(p2pcd_db_str(res, i, 0, &v) == 0) {
 		update_stat(p2pcd_acq_repeats_stat, 1);
 		p2pcd_acq_granted(job, &v);
-	} else if(p2pcd_db_str(res, i, c0 + 1, &v) == 0) {
+	} else if(p2pcd_db_is_null(res, i, 1)) {
 		update_stat(p2pcd_acquisitions_stat, 1);
+		v.s = (char *)gid;
+		v.len = strlen(gid);
 		p2pcd_acq_granted(job, &v);
-	} else if(p2pcd_db_str(res, i, c0 + 2, &v) < 0) {
+	} else if(p2pcd_db_str(res, i, 1, &v) < 0 || v.len == 0) {
 		update_stat(p2pcd_ref_unknown_stat, 1);
 		p2pcd_job_set(job, 404, "Not Found");
 	} else {
@@ -273,7 +280,7 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		ret = p2pcd_db_exec(&q, &res);
 		p2pcd_sql_free(&q);
 		if(ret == 0) {
-			p2pcd_acq_answer(job, a, res, 0, 0);
+			p2pcd_acq_answer(job, a, gid, res, 0);
 			p2pcd_db_free(res);
 			p2pcd_tokens_free(&tok);
 			return;
@@ -363,7 +370,8 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 			"impu, doi, grant_id, amount_cents, currency) SELECT c.rid, "
 			"c.icid, c.ioi, c.impu, c.doi, g.id, c.price_cents, c.currency "
 			"FROM c JOIN g ON g.id = c.gid RETURNING grant_id) "
-			"SELECT req.n, prev.grant_id, r.grant_id, t.state FROM req "
+			"SELECT prev.grant_id::varchar, CASE WHEN r.grant_id IS NULL "
+			"THEN coalesce(t.state, '') END::varchar FROM req "
 			"LEFT JOIN prev ON prev.n = req.n LEFT JOIN r ON r.grant_id = "
 			"req.gid LEFT JOIN content t ON t.doi = req.doi ORDER BY req.n");
 	for(k = 0; k < n; k++)
@@ -377,7 +385,7 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 		return;
 	}
 	for(i = 0; i < n; i++)
-		p2pcd_acq_answer(jobs[i], jobs[i]->data, res, i, 1);
+		p2pcd_acq_answer(jobs[i], jobs[i]->data, gid[i], res, i);
 	p2pcd_db_free(res);
 }
 

@@ -320,6 +320,13 @@ void p2pcd_db_free(db1_res_t *res)
 		p2pcd_dbf.free_result(p2pcd_db_handle, res);
 }
 
+int p2pcd_db_is_null(db1_res_t *res, int i, int j)
+{
+	if(res == NULL || i >= RES_ROW_N(res) || j >= RES_COL_N(res))
+		return 0;
+	return VAL_NULL(&ROW_VALUES(&RES_ROWS(res)[i])[j]) != 0;
+}
+
 int p2pcd_db_str(db1_res_t *res, int i, int j, str *out)
 {
 	db_val_t *v;

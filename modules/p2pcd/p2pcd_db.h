@@ -50,6 +50,8 @@ int p2pcd_db_exec(p2pcd_sql_t *q, db1_res_t **res);
 void p2pcd_db_free(db1_res_t *res);
 /* column j of row i as a string; 0, or -1 when NULL/absent */
 int p2pcd_db_str(db1_res_t *res, int i, int j, str *out);
+/* 1 when the value at row i, column j is there and NULL, else 0 */
+int p2pcd_db_is_null(db1_res_t *res, int i, int j);
 long long p2pcd_db_ll(db1_res_t *res, int i, int j, long long dflt);
 
 #endif /* _P2PCD_DB_H_ */

@@ -462,7 +462,8 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 		return p2pcd_reply(msg, 500, "No Database Configured", NULL);
 	}
 
-	job = p2pcd_job_new(p2pcd_acq_run, sizeof(p2pcd_acq_t));
+	/* every field of a is written below */
+	job = p2pcd_job_new_raw(p2pcd_acq_run, sizeof(p2pcd_acq_t));
 	if(job == NULL)
 		return p2pcd_reply(msg, 500, "Server Internal Error", NULL);
 	job->batch = p2pcd_acq_batch;

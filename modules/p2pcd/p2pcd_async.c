@@ -50,6 +50,7 @@
  */
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -154,25 +155,36 @@ void p2pcd_async_destroy(void)
 	}
 }
 
-p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
+/* a job whose data the caller writes; the header zeroed but for the
+ * header lines' buffer (most of the job; only what is used is touched) */
+p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size)
 {
 	async_task_t *task;
 	p2pcd_job_t *job;
-	int total;
 
 	/* one block: the core frees the task (and so the job) after exec */
-	total = sizeof(async_task_t) + sizeof(p2pcd_job_t) + size;
-	task = shm_malloc(total);
+	task = shm_malloc(sizeof(async_task_t) + sizeof(p2pcd_job_t) + size);
 	if(task == NULL) {
 		SHM_MEM_ERROR;
 		return NULL;
 	}
-	memset(task, 0, total);
+	memset(task, 0, sizeof(async_task_t) + offsetof(p2pcd_job_t, hdrs));
 	job = (p2pcd_job_t *)(task + 1);
+	memset(&job->data, 0, sizeof(*job) - offsetof(p2pcd_job_t, data));
+	job->hdrs[0] = '\0';
 	job->run = run;
 	job->data = (void *)(job + 1);
 	job->code = 500;
 	strcpy(job->reason, "Server Internal Error");
+	return job;
+}
+
+p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
+{
+	p2pcd_job_t *job = p2pcd_job_new_raw(run, size);
+
+	if(job != NULL)
+		memset(job->data, 0, size);
 	return job;
 }
 

@@ -47,6 +47,8 @@ struct p2pcd_job
 
 /* a job with size bytes of zeroed data after it, in shared memory */
 p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size);
+/* the same with the data not zeroed: the caller writes all of it */
+p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size);
 void p2pcd_job_free(p2pcd_job_t *job);
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason);
 /* append len bytes of header text (no printf: the acquisition path) */

@@ -462,8 +462,9 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 		return p2pcd_reply(msg, 500, "No Database Configured", NULL);
 	}
 
-	/* every field of a is written below */
-	job = p2pcd_job_new_raw(p2pcd_acq_run, sizeof(p2pcd_acq_t));
+	/* every field of a is written below; the answer's head (or the
+	 * request) is kept after it, and is seldom longer than the request */
+	job = p2pcd_job_new_raw(p2pcd_acq_run, sizeof(p2pcd_acq_t), msg->len + 1);
 	if(job == NULL)
 		return p2pcd_reply(msg, 500, "Server Internal Error", NULL);
 	job->batch = p2pcd_acq_batch;

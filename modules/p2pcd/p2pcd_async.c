@@ -155,15 +155,18 @@ void p2pcd_async_destroy(void)
 	}
 }
 
-/* a job whose data the caller writes; the header zeroed but for the
- * header lines' buffer (most of the job; only what is used is touched) */
-p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size)
+/* a job whose data the caller writes, and room bytes after it for the
+ * stateless answer's head or the request (saves an allocation); the
+ * header zeroed but for the header lines' buffer (most of the job; only
+ * what is used is touched) */
+p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size, int room)
 {
 	async_task_t *task;
 	p2pcd_job_t *job;
 
+	size = (size + 7) & ~7;
 	/* one block: the core frees the task (and so the job) after exec */
-	task = shm_malloc(sizeof(async_task_t) + sizeof(p2pcd_job_t) + size);
+	task = shm_malloc(sizeof(async_task_t) + sizeof(p2pcd_job_t) + size + room);
 	if(task == NULL) {
 		SHM_MEM_ERROR;
 		return NULL;
@@ -174,6 +177,8 @@ p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size)
 	job->hdrs[0] = '\0';
 	job->run = run;
 	job->data = (void *)(job + 1);
+	job->room = (char *)job->data + size;
+	job->room_len = room;
 	job->code = 500;
 	strcpy(job->reason, "Server Internal Error");
 	return job;
@@ -181,18 +186,26 @@ p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size)
 
 p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size)
 {
-	p2pcd_job_t *job = p2pcd_job_new_raw(run, size);
+	p2pcd_job_t *job = p2pcd_job_new_raw(run, size, 0);
 
 	if(job != NULL)
 		memset(job->data, 0, size);
 	return job;
 }
 
+/* len bytes for sl_buf: the job's room, or shared memory of its own */
+static char *p2pcd_job_sl_buf(p2pcd_job_t *job, int len)
+{
+	if(len <= job->room_len)
+		return job->room;
+	return shm_malloc(len);
+}
+
 void p2pcd_job_free(p2pcd_job_t *job)
 {
 	if(job == NULL)
 		return;
-	if(job->sl_buf != NULL)
+	if(job->sl_buf != NULL && job->sl_buf != job->room)
 		shm_free(job->sl_buf);
 	shm_free(((async_task_t *)job) - 1);
 }
@@ -343,7 +356,7 @@ static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
 	}
 	job->sl_rcv = msg->rcv;
 	if(p2pcd_reply_head(msg, &head, &job->sl_to) == 0) {
-		job->sl_buf = shm_malloc(head.len);
+		job->sl_buf = p2pcd_job_sl_buf(job, head.len);
 		if(job->sl_buf != NULL) {
 			memcpy(job->sl_buf, head.s, head.len);
 			job->sl_len = head.len;
@@ -351,7 +364,7 @@ static int p2pcd_sl_capture(sip_msg_t *msg, p2pcd_job_t *job)
 		}
 		pkg_free(head.s);
 	} else {
-		job->sl_buf = shm_malloc(msg->len + 1);
+		job->sl_buf = p2pcd_job_sl_buf(job, msg->len + 1);
 		if(job->sl_buf != NULL) {
 			memcpy(job->sl_buf, msg->buf, msg->len);
 			job->sl_buf[msg->len] = '\0';

@@ -34,8 +34,10 @@ struct p2pcd_job
 	 * the SIP worker (sl_head 1) and where it goes, or the request as
 	 * received, answered by sl from the async worker; key identifies it
 	 * in the in-flight set that absorbs retransmissions */
-	char *sl_buf;
+	char *sl_buf; /* room, or shared memory of its own */
 	int sl_len;
+	char *room; /* the allocation's bytes after data */
+	int room_len;
 	int sl_head;
 	union sockaddr_union sl_to;
 	struct receive_info sl_rcv;
@@ -47,8 +49,9 @@ struct p2pcd_job
 
 /* a job with size bytes of zeroed data after it, in shared memory */
 p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size);
-/* the same with the data not zeroed: the caller writes all of it */
-p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size);
+/* the same with the data not zeroed (the caller writes all of it) and
+ * room bytes more for the stateless answer (see p2pcd_job_dispatch) */
+p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size, int room);
 void p2pcd_job_free(p2pcd_job_t *job);
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason);
 /* append len bytes of header text (no printf: the acquisition path) */

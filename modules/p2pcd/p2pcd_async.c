@@ -10,9 +10,10 @@
  *   the answer's head as sl would and the job keeps it; the async worker
  *   completes it and sends a batch's answers together (p2pcd_reply.c).
  *   Otherwise the job keeps a copy of the request as received and the
- *   async worker parses it again and answers it through sl. Exactly-once does not rest on a transaction: the
- *   acquisition statement charges a request id (Call-ID, CSeq, identity)
- *   once and returns the first grant to any repeat. Retransmissions
+ *   async worker parses it again and answers it through sl.
+ *   Exactly-once does not rest on a transaction: the acquisition
+ *   statement charges a request id (Call-ID, CSeq, identity) once and
+ *   returns the first grant to any repeat. Retransmissions
  *   (same request id and Via branch) that arrive while the job is queued
  *   or committing are dropped by the in-flight set below, and the answer
  *   reaches them, being the same transaction's; a retransmission after

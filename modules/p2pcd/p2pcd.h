@@ -41,6 +41,7 @@ extern int p2pcd_batch_workers;
 extern int p2pcd_batch_linger;
 extern int p2pcd_batch_wait;
 extern int p2pcd_batch_siblings;
+extern int p2pcd_reply_batch;
 extern int p2pcd_queue_timeout;
 extern long long p2pcd_max_content_size;
 

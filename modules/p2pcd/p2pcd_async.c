@@ -320,16 +320,15 @@ static void p2pcd_inflight_del(p2pcd_job_t *job)
 	lock_release(&p2pcd_inflight->lock);
 }
 
-/* the stateless ones of n answered jobs leave the in-flight set, under one
- * lock (the lock's cache line is shared with the SIP workers) */
+/* n answered (stateless) jobs leave the in-flight set, under one lock
+ * (the lock's cache line is shared with the SIP workers) */
 static void p2pcd_inflight_del_n(p2pcd_job_t **jobs, int n)
 {
 	int i;
 
 	lock_get(&p2pcd_inflight->lock);
 	for(i = 0; i < n; i++)
-		if(jobs[i]->sl_buf != NULL)
-			p2pcd_inflight_unlink(jobs[i]);
+		p2pcd_inflight_unlink(jobs[i]);
 	lock_release(&p2pcd_inflight->lock);
 }
 

@@ -20,7 +20,6 @@
 #include "p2pcd_db.h"
 #include "p2pcd_keys.h"
 #include "p2pcd_publish.h"
-#include "p2pcd_reply.h"
 #include "p2pcd_rpc.h"
 #include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
@@ -59,6 +58,8 @@ int p2pcd_batch_linger = 5000;
  * one when that had batch_siblings jobs or more */
 int p2pcd_batch_wait = 5000;
 int p2pcd_batch_siblings = 8;
+/* 0: every stateless answer through sl (see p2pcd_reply.c) */
+int p2pcd_reply_batch = 1;
 int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;
 long long p2pcd_max_content_size = 0;

@@ -47,8 +47,6 @@
 
 #define P2PCD_REPLY_MAX 64 /* answers kept before they are sent */
 
-int p2pcd_reply_batch = 1;
-
 /* this process's answers not yet sent */
 static struct
 {

@@ -8,9 +8,6 @@
 #include "core/ip_addr.h"
 #include "core/parser/msg_parser.h"
 
-/* module parameter reply_batch: 0 sends every answer through sl */
-extern int p2pcd_reply_batch;
-
 /*
  * In the SIP worker: the head of a stateless 200 reply to msg as sl would
  * build it (status line, Vias, From, To with sl's to-tag, Call-ID, CSeq,

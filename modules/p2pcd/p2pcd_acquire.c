@@ -17,13 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "core/dprint.h"
 #include "core/parser/parse_cseq.h"
 #include "core/parser/parse_uri.h"
 #include "core/parser/parse_via.h"
 #include "core/ut.h"
 
-#include "p2pcd/keyfile.h"
 #include "p2pcd/sha256.h"
 
 #include "p2pcd.h"
@@ -59,11 +60,11 @@ int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
 	return 0;
 }
 
+/* the request id (hex, into out) and its digest (into h) */
 static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
-		char out[2 * P2PCD_SHA256_LEN + 1])
+		char out[2 * P2PCD_SHA256_LEN + 1], unsigned char h[P2PCD_SHA256_LEN])
 {
 	struct p2pcd_sha256 st;
-	unsigned char h[P2PCD_SHA256_LEN];
 	struct cseq_body *cs;
 
 	if(parse_headers(msg, HDR_CALLID_F | HDR_CSEQ_F, 0) < 0
@@ -81,42 +82,41 @@ static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
 	p2pcd_sha256_update(&st, "\n", 1);
 	p2pcd_sha256_update(&st, id->impu, id->impu_len);
 	p2pcd_sha256_final(&st, h);
-	p2pcd_hex_encode(h, sizeof(h), out, 2 * P2PCD_SHA256_LEN + 1);
+	p2pcd_hex_public(h, P2PCD_SHA256_LEN, out);
 	return 0;
 }
 
-/* the same request id and top Via branch: a retransmission of the same
- * transaction (a repeat in a new transaction has another branch) */
+/*
+ * The same request id and top Via branch: a retransmission of the same
+ * transaction (a repeat in a new transaction has another branch): 64
+ * bits for the in-flight set, the branch's SipHash keyed by the request
+ * id's digest, mixed with more of the digest (cheaper than the second
+ * SHA-256 it replaces). Two requests sharing a key only delay the second:
+ * it is absorbed, and answered when its client retransmits it.
+ */
 static unsigned long long p2pcd_retransmission_key(
-		sip_msg_t *msg, const char *request_id)
+		sip_msg_t *msg, const unsigned char h[P2PCD_SHA256_LEN])
 {
-	struct p2pcd_sha256 st;
-	unsigned char h[P2PCD_SHA256_LEN];
-	unsigned long long k;
+	unsigned char b[crypto_shorthash_BYTES];
+	unsigned long long k, kb = 0;
 
-	p2pcd_sha256_init(&st);
-	p2pcd_sha256_update(&st, request_id, strlen(request_id));
+	memcpy(&k, h + crypto_shorthash_KEYBYTES, sizeof(k));
 	if(msg->via1 != NULL && msg->via1->branch != NULL) {
-		p2pcd_sha256_update(&st, "\n", 1);
-		p2pcd_sha256_update(
-				&st, msg->via1->branch->value.s, msg->via1->branch->value.len);
+		crypto_shorthash(b, (unsigned char *)msg->via1->branch->value.s,
+				msg->via1->branch->value.len, h);
+		memcpy(&kb, b, sizeof(kb));
 	}
-	p2pcd_sha256_final(&st, h);
-	memcpy(&k, h, sizeof(k));
-	return k;
+	return k ^ kb;
 }
 
 static void p2pcd_acq_granted(p2pcd_job_t *job, str *gid)
 {
-	static const char end[] = ">;purpose=p2pcd-grant\r\n";
+	/* Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant */
+	str v[] = {str_init("Call-Info: <https://"), p2pcd_access_host,
+			str_init("/grants/"), *gid, str_init(">;purpose=p2pcd-grant\r\n")};
 
 	p2pcd_job_set(job, 200, "OK");
-	/* Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant */
-	p2pcd_job_hdr_add(job, "Call-Info: <https://", 20);
-	p2pcd_job_hdr_add(job, p2pcd_access_host.s, p2pcd_access_host.len);
-	p2pcd_job_hdr_add(job, "/grants/", 8);
-	p2pcd_job_hdr_add(job, gid->s, gid->len);
-	p2pcd_job_hdr_add(job, end, sizeof(end) - 1);
+	p2pcd_job_hdr_addv(job, v, sizeof(v) / sizeof(v[0]));
 }
 
 static void p2pcd_acq_unavailable(p2pcd_job_t *job)
@@ -432,6 +432,7 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 	p2pcd_content_t c;
 	char rights[P2PCD_RIGHTS_MAX + 1];
 	char doibuf[P2PCD_DOI_MAX + 2];
+	unsigned char digest[P2PCD_SHA256_LEN];
 	long long max_price;
 	str doi;
 
@@ -473,11 +474,11 @@ int ki_p2pcd_acquire(sip_msg_t *msg)
 	a->c = c;
 	memcpy(a->rights, rights, c.rights_len + 1);
 	a->c.rights = a->rights;
-	if(p2pcd_request_id(msg, &doi, &id, a->request_id) < 0) {
+	if(p2pcd_request_id(msg, &doi, &id, a->request_id, digest) < 0) {
 		p2pcd_job_free(job);
 		update_stat(p2pcd_ref_malformed_stat, 1);
 		return p2pcd_reply(msg, 400, "Bad Call-ID Or CSeq", NULL);
 	}
-	job->key = p2pcd_retransmission_key(msg, a->request_id);
+	job->key = p2pcd_retransmission_key(msg, digest);
 	return p2pcd_job_dispatch(msg, job);
 }

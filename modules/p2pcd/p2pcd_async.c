@@ -222,16 +222,26 @@ void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason)
 	job->reason[n] = '\0';
 }
 
-void p2pcd_job_hdr_add(p2pcd_job_t *job, const char *s, int len)
+void p2pcd_job_hdr_addv(p2pcd_job_t *job, const str *v, int n)
 {
-	int n = strlen(job->hdrs);
+	int len = strlen(job->hdrs), total = 0, i;
+	char *p;
 
-	if(len < 0 || len >= (int)sizeof(job->hdrs) - n) {
+	for(i = 0; i < n; i++) {
+		if(v[i].len < 0)
+			return;
+		total += v[i].len;
+	}
+	if(total >= (int)sizeof(job->hdrs) - len) {
 		LM_WARN("reply headers too long, dropped\n");
 		return;
 	}
-	memcpy(job->hdrs + n, s, len);
-	job->hdrs[n + len] = '\0';
+	p = job->hdrs + len;
+	for(i = 0; i < n; i++) {
+		memcpy(p, v[i].s, v[i].len);
+		p += v[i].len;
+	}
+	*p = '\0';
 }
 
 void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)

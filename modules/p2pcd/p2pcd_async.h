@@ -54,8 +54,9 @@ p2pcd_job_t *p2pcd_job_new(p2pcd_job_f run, int size);
 p2pcd_job_t *p2pcd_job_new_raw(p2pcd_job_f run, int size, int room);
 void p2pcd_job_free(p2pcd_job_t *job);
 void p2pcd_job_set(p2pcd_job_t *job, int code, const char *reason);
-/* append len bytes of header text (no printf: the acquisition path) */
-void p2pcd_job_hdr_add(p2pcd_job_t *job, const char *s, int len);
+/* append n pieces of header text, all or none (no printf: the
+ * acquisition path) */
+void p2pcd_job_hdr_addv(p2pcd_job_t *job, const str *v, int n);
 void p2pcd_job_hdr(p2pcd_job_t *job, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
 /*

@@ -37,6 +37,7 @@
 #include "p2pcd.h"
 #include "p2pcd_db.h"
 #include "p2pcd_keys.h"
+#include "p2pcd_parse.h"
 
 typedef struct p2pcd_master
 {
@@ -379,7 +380,7 @@ int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 	int has_icid = icid && *icid;
 
 	memset(t, 0, sizeof(*t));
-	p2pcd_hex_encode(c->info_hash, 20, ih, sizeof(ih));
+	p2pcd_hex_public(c->info_hash, 20, ih);
 	p2pcd_b64url_encode(c->kid, 16, kid, sizeof(kid));
 
 	p2pcd_claims_common(&w, buf, sizeof(buf), sub, c->tracker, now);

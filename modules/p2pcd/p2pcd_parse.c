@@ -28,6 +28,18 @@ int p2pcd_printable(const char *s, int len)
 	return 1;
 }
 
+void p2pcd_hex_public(const unsigned char *in, int n, char *out)
+{
+	static const char digit[] = "0123456789abcdef";
+	int i;
+
+	for(i = 0; i < n; i++) {
+		out[2 * i] = digit[in[i] >> 4];
+		out[2 * i + 1] = digit[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int p2pcd_doi_unescape(const char *s, int len, char *out, int size)
 {
 	int i, n, hi, lo;

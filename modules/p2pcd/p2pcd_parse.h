@@ -39,6 +39,10 @@ typedef unsigned char *(*p2pcd_torrent_buf_f)(size_t len, void *ctx);
 
 /* 1 if every byte of s is printable ASCII (0x21..0x7e), else 0 */
 int p2pcd_printable(const char *s, int len);
+/* n bytes of public data (digests, info-hashes) as lowercase hex and a NUL
+ * into out (2 * n + 1 bytes); not constant-time, unlike lib/'s
+ * p2pcd_hex_encode(), which keys go through */
+void p2pcd_hex_public(const unsigned char *in, int n, char *out);
 
 /*
  * The DOI of a content URI's user part: %-escapes decoded into out (size

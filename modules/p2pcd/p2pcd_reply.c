@@ -9,9 +9,9 @@
  * parsed, builds the reply's head as sl would (the core's
  * build_res_buf_from_sip_req, sl's to-tag, the destination sl would
  * choose) and the job keeps it instead of the request; after the commit
- * the async worker puts the status line, the answer's headers and the
- * end to it, keeps it, and sends all of a batch's answers with one
- * sendmmsg() per socket.
+ * the async worker points the answer's pieces (the head, its status line,
+ * the answer's headers, the end) at it, and sends all of a batch's
+ * answers with one sendmmsg() per socket; the kernel gathers the pieces.
  *
  * What sl does besides building and sending is skipped: its callbacks, its
  * statistics, event_route[sl:local-response] and the outgoing-data events. So
@@ -46,13 +46,19 @@
 #include "p2pcd_reply.h"
 
 #define P2PCD_REPLY_MAX 64 /* answers kept before they are sent */
+/* an answer's pieces: the head's "SIP/2.0", " CODE REASON" CRLF, the head's
+ * other lines, the answer's headers, the tail */
+#define P2PCD_REPLY_IOV 5
+#define P2PCD_STATUS_MAX 72 /* " CODE " + a job's reason (< 64) + CRLF */
 
-/* this process's answers not yet sent */
+/* this process's answers not yet sent: the heads and headers they point
+ * to stay with their jobs until p2pcd_reply_flush() */
 static struct
 {
 	int n;
 	struct mmsghdr mm[P2PCD_REPLY_MAX];
-	struct iovec iov[P2PCD_REPLY_MAX];
+	struct iovec iov[P2PCD_REPLY_MAX][P2PCD_REPLY_IOV];
+	char status[P2PCD_REPLY_MAX][P2PCD_STATUS_MAX];
 	union sockaddr_union to[P2PCD_REPLY_MAX];
 	int fd[P2PCD_REPLY_MAX];
 } p2pcd_rq;
@@ -138,8 +144,9 @@ int p2pcd_reply_head(sip_msg_t *msg, str *head, union sockaddr_union *to)
 void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
 		str *head, int code, const char *reason, const char *hdrs)
 {
-	char *buf, *p, *eol, *sp;
-	int n, rlen, hlen, len;
+	struct iovec *iov;
+	char *eol, *sp, *st;
+	int n, rlen;
 
 	eol = memchr(head->s, '\n', head->len);
 	sp = memchr(head->s, ' ', head->len);
@@ -150,45 +157,39 @@ void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
 	eol++;
 	if(p2pcd_rq.n == P2PCD_REPLY_MAX)
 		p2pcd_reply_flush();
-	rlen = strlen(reason);
-	hlen = hdrs != NULL ? strlen(hdrs) : 0;
-	len = (sp - head->s) + 5 + rlen + CRLF_LEN + (head->s + head->len - eol)
-		  + hlen + P2PCD_TAIL_LEN;
-	buf = pkg_malloc(len);
-	if(buf == NULL) {
-		PKG_MEM_ERROR;
-		return;
-	}
-	/* "SIP/2.0 CODE REASON", the head's other lines, hdrs, the tail */
-	p = buf;
-	memcpy(p, head->s, sp - head->s);
-	p += sp - head->s;
-	*p++ = ' ';
-	*p++ = '0' + code / 100 % 10;
-	*p++ = '0' + code / 10 % 10;
-	*p++ = '0' + code % 10;
-	*p++ = ' ';
-	memcpy(p, reason, rlen);
-	p += rlen;
-	memcpy(p, CRLF, CRLF_LEN);
-	p += CRLF_LEN;
-	memcpy(p, eol, head->s + head->len - eol);
-	p += head->s + head->len - eol;
-	if(hlen > 0)
-		memcpy(p, hdrs, hlen);
-	p += hlen;
-	memcpy(p, P2PCD_TAIL, P2PCD_TAIL_LEN);
-
 	n = p2pcd_rq.n++;
+	rlen = strlen(reason);
+	if(rlen > P2PCD_STATUS_MAX - 5 - CRLF_LEN)
+		rlen = P2PCD_STATUS_MAX - 5 - CRLF_LEN;
+	st = p2pcd_rq.status[n];
+	st[0] = ' ';
+	st[1] = '0' + code / 100 % 10;
+	st[2] = '0' + code / 10 % 10;
+	st[3] = '0' + code % 10;
+	st[4] = ' ';
+	memcpy(st + 5, reason, rlen);
+	memcpy(st + 5 + rlen, CRLF, CRLF_LEN);
+
+	/* the pieces are gathered by the kernel: no copy of the head here */
+	iov = p2pcd_rq.iov[n];
+	iov[0].iov_base = head->s;
+	iov[0].iov_len = sp - head->s;
+	iov[1].iov_base = st;
+	iov[1].iov_len = 5 + rlen + CRLF_LEN;
+	iov[2].iov_base = eol;
+	iov[2].iov_len = head->s + head->len - eol;
+	iov[3].iov_base = (char *)(hdrs != NULL ? hdrs : "");
+	iov[3].iov_len = hdrs != NULL ? strlen(hdrs) : 0;
+	iov[4].iov_base = (void *)P2PCD_TAIL;
+	iov[4].iov_len = P2PCD_TAIL_LEN;
+
 	p2pcd_rq.to[n] = *to;
 	p2pcd_rq.fd[n] = si->socket;
-	p2pcd_rq.iov[n].iov_base = buf;
-	p2pcd_rq.iov[n].iov_len = len;
 	memset(&p2pcd_rq.mm[n], 0, sizeof(p2pcd_rq.mm[n]));
 	p2pcd_rq.mm[n].msg_hdr.msg_name = &p2pcd_rq.to[n].s;
 	p2pcd_rq.mm[n].msg_hdr.msg_namelen = sockaddru_len(p2pcd_rq.to[n]);
-	p2pcd_rq.mm[n].msg_hdr.msg_iov = &p2pcd_rq.iov[n];
-	p2pcd_rq.mm[n].msg_hdr.msg_iovlen = 1;
+	p2pcd_rq.mm[n].msg_hdr.msg_iov = iov;
+	p2pcd_rq.mm[n].msg_hdr.msg_iovlen = P2PCD_REPLY_IOV;
 }
 
 /* send answers [i, i + k) over fd: a datagram refused by the kernel is
@@ -219,7 +220,5 @@ void p2pcd_reply_flush(void)
 			;
 		p2pcd_reply_send(p2pcd_rq.fd[i], i, j - i);
 	}
-	for(i = 0; i < p2pcd_rq.n; i++)
-		pkg_free(p2pcd_rq.iov[i].iov_base);
 	p2pcd_rq.n = 0;
 }

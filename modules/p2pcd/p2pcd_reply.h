@@ -21,11 +21,13 @@ int p2pcd_reply_head(sip_msg_t *msg, str *head, union sockaddr_union *to);
 /*
  * In the async worker: the answer from a head, with its own status code
  * and reason and the header lines hdrs (each ending in CRLF, may be
- * NULL), kept for p2pcd_reply_flush() to send to to from socket si.
+ * NULL), kept for p2pcd_reply_flush() to send to to from socket si. The
+ * answer points into head and hdrs: both must stay as they are until the
+ * flush.
  */
 void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
 		str *head, int code, const char *reason, const char *hdrs);
-/* send the kept answers, one sendmmsg() per socket, and free them */
+/* send the kept answers, one sendmmsg() per socket */
 void p2pcd_reply_flush(void);
 
 #endif /* _P2PCD_REPLY_H_ */

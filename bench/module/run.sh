@@ -11,7 +11,8 @@
 #        wal_init_zero off;
 #        0: PostgreSQL defaults), BENCH_CHILDREN (SIP workers, default 2), BENCH_ASYNC (async
 #        workers of the AS, default 4), BENCH_SYNC=1 (DB work in the SIP
-#        workers instead)
+#        workers instead), BENCH_ROUNDS (acquisition runs, each between
+#        two anchor runs, default 1; the median ratio is printed too)
 # Prints per target: calls ok/failed, achieved rate, p50/p99 response
 # time, Kamailio CPU per request (all its processes, from /proc), and for
 # the AS the PostgreSQL CPU per request and the charging rows counted;
@@ -183,28 +184,48 @@ export AS_SHM=${AS_SHM:-1024}
 	extra+=(-A "P2PCD_REPLY_BATCH=$BENCH_REPLY_BATCH")
 [ -n "${BENCH_BATCH_LINGER:-}" ] &&
 	extra+=(-A "P2PCD_BATCH_LINGER=$BENCH_BATCH_LINGER")
-as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" -A P2PCD_DEBUG=1 \
-	"${extra[@]}"
-kill -0 "$AS_PID"
-n0=$(q "SELECT count(*) FROM charging_records")
-acq=$(load acquire 127.0.0.1 "$AS_PORT" "$AS_PID")
-echo "$acq"
-rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
-oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
-echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
-batches=$(rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p')
-echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit)"
-as_stop
-anchor bare-after bare2
-python3 - "$bare" "$acq" "$bare2" <<'PY'
-import re, sys
+
+# BENCH_ROUNDS=N: N acquisition runs, each between two anchor runs (the
+# anchor after one is the anchor before the next): the machine's speed
+# drifts over minutes, and one ratio alone moved 1.76x-2.20x with the
+# same code; the median of the rounds is printed as well
+ROUNDS=${BENCH_ROUNDS:-1}
+results=("$bare")
+for ((r = 1; r <= ROUNDS; r++)); do
+	sfx=
+	[ "$ROUNDS" -gt 1 ] && sfx=-$r
+	as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" \
+		-A P2PCD_DEBUG=1 "${extra[@]}"
+	kill -0 "$AS_PID"
+	n0=$(q "SELECT count(*) FROM charging_records")
+	acq=$(load "acquire$sfx" 127.0.0.1 "$AS_PORT" "$AS_PID")
+	echo "$acq"
+	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
+	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
+	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
+	batches=$(rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p')
+	echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit)"
+	as_stop
+	anchor "bare-after$sfx" bare2
+	results+=("$acq" "$bare2")
+done
+python3 - "${results[@]}" <<'PY'
+import re, statistics, sys
 f = lambda s, k: float(re.search(k + r"=([0-9.]+)", s).group(1))
-b, a, b2 = sys.argv[1], sys.argv[2], sys.argv[3]
-kb = (f(b, "kamailio_cpu") + f(b2, "kamailio_cpu")) / 2
-p99 = ("p99 %.2fx" % (f(a, "p99") / f(b, "p99")) if f(b, "p99") > 0 else
-       "p99 %.0f ms vs < 1 ms (sipp measures whole ms)" % f(a, "p99"))
-print("ratio acquire/bare: Kamailio CPU per request %.2fx (anchor %.1f and "
-      "%.1f us/req before and after, mean %.1f), %s, rate %.2fx"
-      % (f(a, "kamailio_cpu") / kb, f(b, "kamailio_cpu"),
-         f(b2, "kamailio_cpu"), kb, p99, f(a, "rate") / f(b, "rate")))
+runs = sys.argv[1:]
+ratios = []
+for i in range(1, len(runs), 2):
+    b, a, b2 = runs[i - 1], runs[i], runs[i + 1]
+    kb = (f(b, "kamailio_cpu") + f(b2, "kamailio_cpu")) / 2
+    ratios.append(f(a, "kamailio_cpu") / kb)
+    p99 = ("p99 %.2fx" % (f(a, "p99") / f(b, "p99")) if f(b, "p99") > 0 else
+           "p99 %.0f ms vs < 1 ms (sipp measures whole ms)" % f(a, "p99"))
+    print("ratio acquire/bare: Kamailio CPU per request %.2fx (anchor %.1f "
+          "and %.1f us/req before and after, mean %.1f), %s, rate %.2fx"
+          % (ratios[-1], f(b, "kamailio_cpu"), f(b2, "kamailio_cpu"), kb,
+             p99, f(a, "rate") / f(b, "rate")))
+if len(ratios) > 1:
+    print("ratio acquire/bare, median of %d rounds: Kamailio CPU per request "
+          "%.2fx (rounds %s)" % (len(ratios), statistics.median(ratios),
+                                 " ".join("%.2f" % r for r in ratios)))
 PY

@@ -77,7 +77,11 @@
 /* the job being answered by p2pcd_resume() in this process */
 static p2pcd_job_t *p2pcd_resume_job = NULL;
 
-/* the batch queue (shared memory) */
+#define P2PCD_INFLIGHT_SIZE 4096 /* buckets, a power of two */
+
+/* the batch queue and the in-flight set of stateless jobs (queued or
+ * being answered, by key), under one lock: a SIP worker takes it once per
+ * job (shared memory) */
 typedef struct p2pcd_queue
 {
 	gen_lock_t lock;
@@ -87,21 +91,12 @@ typedef struct p2pcd_queue
 	int kicks; /* pushed and not yet ended (a worker drains until empty) */
 	long long batch_us; /* when the last batch was taken (monotonic) */
 	int batch_n;		/* its jobs; 0 after the queue was found empty */
+	p2pcd_job_t *inflight[P2PCD_INFLIGHT_SIZE];
 } p2pcd_queue_t;
 
 static p2pcd_queue_t *p2pcd_queue = NULL;
 
 #define P2PCD_LINGER_STEP_US 1000
-
-/* the in-flight set of stateless jobs, by key (shared memory) */
-#define P2PCD_INFLIGHT_SIZE 4096 /* buckets, a power of two */
-typedef struct p2pcd_inflight
-{
-	gen_lock_t lock;
-	p2pcd_job_t *b[P2PCD_INFLIGHT_SIZE];
-} p2pcd_inflight_t;
-
-static p2pcd_inflight_t *p2pcd_inflight = NULL;
 
 static int p2pcd_resume(sip_msg_t *msg, char *p1, char *p2);
 
@@ -119,16 +114,6 @@ int p2pcd_async_init(void)
 	memset(p2pcd_queue, 0, sizeof(*p2pcd_queue));
 	if(lock_init(&p2pcd_queue->lock) == NULL) {
 		LM_ERR("cannot init the queue lock\n");
-		return -1;
-	}
-	p2pcd_inflight = shm_malloc(sizeof(*p2pcd_inflight));
-	if(p2pcd_inflight == NULL) {
-		SHM_MEM_ERROR;
-		return -1;
-	}
-	memset(p2pcd_inflight, 0, sizeof(*p2pcd_inflight));
-	if(lock_init(&p2pcd_inflight->lock) == NULL) {
-		LM_ERR("cannot init the in-flight lock\n");
 		return -1;
 	}
 	memset(&p2pcd_resume_act, 0, sizeof(p2pcd_resume_act));
@@ -149,11 +134,6 @@ void p2pcd_async_destroy(void)
 	lock_destroy(&p2pcd_queue->lock);
 	shm_free(p2pcd_queue);
 	p2pcd_queue = NULL;
-	if(p2pcd_inflight != NULL) {
-		lock_destroy(&p2pcd_inflight->lock);
-		shm_free(p2pcd_inflight);
-		p2pcd_inflight = NULL;
-	}
 }
 
 /* a job whose data the caller writes, and room bytes after it for the
@@ -290,31 +270,24 @@ static void p2pcd_job_overload(p2pcd_job_t *job)
 	p2pcd_job_hdr(job, "Retry-After: %d\r\n", p2pcd_retry_after);
 }
 
-/* add a stateless job to the in-flight set: 0, or 1 if a job with its
- * key is there already (a retransmission) */
-static int p2pcd_inflight_add(p2pcd_job_t *job)
+/* under the queue lock: the in-flight bucket of a stateless job, or NULL
+ * if a job with its key is there already (a retransmission) */
+static p2pcd_job_t **p2pcd_inflight_slot(p2pcd_job_t *job)
 {
 	p2pcd_job_t **b, *j;
 
-	b = &p2pcd_inflight->b[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
-	lock_get(&p2pcd_inflight->lock);
-	for(j = *b; j != NULL; j = j->hnext) {
-		if(j->key == job->key) {
-			lock_release(&p2pcd_inflight->lock);
-			return 1;
-		}
-	}
-	job->hnext = *b;
-	*b = job;
-	lock_release(&p2pcd_inflight->lock);
-	return 0;
+	b = &p2pcd_queue->inflight[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
+	for(j = *b; j != NULL; j = j->hnext)
+		if(j->key == job->key)
+			return NULL;
+	return b;
 }
 
 static void p2pcd_inflight_unlink(p2pcd_job_t *job)
 {
 	p2pcd_job_t **pp;
 
-	pp = &p2pcd_inflight->b[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
+	pp = &p2pcd_queue->inflight[job->key & (P2PCD_INFLIGHT_SIZE - 1)];
 	for(; *pp != NULL; pp = &(*pp)->hnext) {
 		if(*pp == job) {
 			*pp = job->hnext;
@@ -323,23 +296,16 @@ static void p2pcd_inflight_unlink(p2pcd_job_t *job)
 	}
 }
 
-static void p2pcd_inflight_del(p2pcd_job_t *job)
-{
-	lock_get(&p2pcd_inflight->lock);
-	p2pcd_inflight_unlink(job);
-	lock_release(&p2pcd_inflight->lock);
-}
-
 /* n answered (stateless) jobs leave the in-flight set, under one lock
- * (the lock's cache line is shared with the SIP workers) */
+ * (its cache line is shared with the SIP workers) */
 static void p2pcd_inflight_del_n(p2pcd_job_t **jobs, int n)
 {
 	int i;
 
-	lock_get(&p2pcd_inflight->lock);
+	lock_get(&p2pcd_queue->lock);
 	for(i = 0; i < n; i++)
 		p2pcd_inflight_unlink(jobs[i]);
-	lock_release(&p2pcd_inflight->lock);
+	lock_release(&p2pcd_queue->lock);
 }
 
 /* keep what the answer needs: the reply's head built now (see
@@ -555,20 +521,31 @@ static void p2pcd_kick_exec(void *param)
 	p2pcd_drain(p2pcd_batch_linger, 1);
 }
 
-/* queue a job and push a kick: 0 (queued; answered once its batch
- * committed), or 1 (the queue is full, the job is not queued) */
+/* queue a stateless job and push a kick: 0 (queued; answered once its
+ * batch committed), 1 (the queue is full, the job is not queued) or 2 (a
+ * retransmission of a queued or committing request, not queued) */
 static int p2pcd_job_enqueue(p2pcd_job_t *job)
 {
 	async_task_t *kick;
+	p2pcd_job_t **b;
 	int push;
 
 	job->next = NULL;
 	job->queued_ms = p2pcd_now_ms();
 	lock_get(&p2pcd_queue->lock);
+	/* a retransmission first: its request is answered when it commits,
+	 * however full the queue */
+	b = p2pcd_inflight_slot(job);
+	if(b == NULL) {
+		lock_release(&p2pcd_queue->lock);
+		return 2;
+	}
 	if(p2pcd_queue->n >= p2pcd_queue_max) {
 		lock_release(&p2pcd_queue->lock);
 		return 1;
 	}
+	job->hnext = *b;
+	*b = job;
 	if(p2pcd_queue->tail != NULL)
 		p2pcd_queue->tail->next = job;
 	else
@@ -624,17 +601,17 @@ int p2pcd_job_dispatch(sip_msg_t *msg, p2pcd_job_t *job)
 	if(job->batch != NULL && p2pcd_batch_max > 1) {
 		if(p2pcd_sl_capture(msg, job) < 0)
 			return p2pcd_job_run_here(msg, job);
-		if(p2pcd_inflight_add(job) == 1) {
+		ret = p2pcd_job_enqueue(job);
+		if(ret == 0)
+			return 0;
+		if(ret == 2) {
 			/* a retransmission of a queued or committing request */
 			update_stat(p2pcd_absorbed_stat, 1);
 			p2pcd_job_free(job);
 			return 0;
 		}
-		if(p2pcd_job_enqueue(job) == 0)
-			return 0;
 		/* overloaded: answer now, charge nothing (on the request itself,
 		 * which still has the script's reply headers) */
-		p2pcd_inflight_del(job);
 		job->hdrs[0] = '\0';
 		p2pcd_job_overload(job);
 		p2pcd_reply(msg, job->code, job->reason, job->hdrs);

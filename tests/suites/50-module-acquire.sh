@@ -364,4 +364,35 @@ untag() { sed 's/^\(To: .*;tag=\)[^;]*/\1TAG/' <<<"$1" | sort; }
 expect_eq "rows charged for the request sent again" "$(($(charges) - n0))" 0
 ok "the module's answer has the lines sl gives the same request"
 as_stop
+
+# --- a full queue (queue_max 4): a new acquisition is answered 503 with
+# Retry-After at once and charged nothing; a retransmission of a queued one
+# is absorbed, not refused, and its request is answered once, 200. The
+# first request commits alone, then the drainer waits batch_wait (300 ms)
+# before the next batch: the second wave, 100 ms later, finds it waiting.
+as_start -A P2PCD_QUEUE_MAX=4 -A P2PCD_BATCH_WAIT=300000 \
+	-A P2PCD_BATCH_SIBLINGS=1
+stat() {
+	rpc stats.get_statistics p2pcd: | sed -n "s/^p2pcd:$1 = //p"
+}
+n0=$(charges)
+o0=$(stat overload)
+a0=$(stat retransmissions_absorbed)
+"$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "full-$$" \
+	1 +100 12 r2 >"$AS_TMP/full.ans" || fail "udp-burst.py failed"
+awk '$3 != 1 { print "request " $1 ": " $3 " final answers"; bad = 1 }
+	END { exit bad }' "$AS_TMP/full.ans" >&2 ||
+	fail "a request of the full-queue burst had not exactly one answer"
+read -r n200 n503 nra <<<"$(awk '$2 == 200 { a++ } $2 == 503 { b++ }
+	$2 == 503 && $4 == 5 { c++ } END { print a + 0, b + 0, c + 0 }' \
+	"$AS_TMP/full.ans")"
+expect_eq "answers 200 with the queue full after 4 (request 1 commits alone)" \
+	"$n200" 5
+expect_eq "answers 503 Retry-After: 5 to the rest" "$n503:$nra" "8:8"
+expect_eq "request 2, retransmitted while queued, answered" \
+	"$(awk '$1 == 2 { print $2 }' "$AS_TMP/full.ans")" 200
+expect_eq "its retransmission absorbed" "$(($(stat retransmissions_absorbed) - a0))" 1
+expect_eq "overload count" "$(($(stat overload) - o0))" 8
+expect_eq "rows charged: the 200s only" "$(($(charges) - n0))" 5
+as_stop
 echo "50-module-acquire: PASS"

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Acquisition MESSAGEs over UDP from one socket, in waves, each request
+sent once (no retransmission timers: a test that wants one names it).
+usage: udp-burst.py AS-PORT DOI TAG WAVE [WAVE...]
+  WAVE: N (N new requests, sent back to back), +MS (pause MS ms), or rK
+  (send request K again, byte for byte: a retransmission)
+Waits up to 10 s for a final answer to every request, then prints one line
+per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
+it got, RETRY-AFTER: the header's value or -)."""
+import socket, sys, time
+
+port, doi, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+lport = s.getsockname()[1]
+reqs = []
+
+
+def request(k):
+    cid = "%s-%d" % (tag, k)
+    return ("MESSAGE sip:%s@127.0.0.1:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK-%s\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:buyer@127.0.0.1>;tag=f-%s\r\n"
+            "To: <sip:%s@127.0.0.1>\r\n"
+            "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\n"
+            "P-Asserted-Identity: <sip:burst-%d@ims.test>\r\n"
+            "P-Charging-Vector: icid-value=%s;orig-ioi=ims.test\r\n"
+            "Content-Length: 0\r\n\r\n"
+            % (doi, port, lport, cid, cid, doi, cid, k, cid)).encode()
+
+
+for w in sys.argv[4:]:
+    if w.startswith("+"):
+        time.sleep(int(w[1:]) / 1000.0)
+    elif w.startswith("r"):
+        s.sendto(reqs[int(w[1:]) - 1], ("127.0.0.1", port))
+    else:
+        for _ in range(int(w)):
+            reqs.append(request(len(reqs) + 1))
+            s.sendto(reqs[-1], ("127.0.0.1", port))
+
+answers = {}
+deadline = time.time() + 10
+s.settimeout(0.2)
+while time.time() < deadline:
+    try:
+        data, _ = s.recvfrom(65536)
+    except socket.timeout:
+        if len(answers) == len(reqs):
+            break  # every request answered, and nothing more for 0.2 s
+        continue
+    head = data.split(b"\r\n\r\n")[0].decode(errors="replace").split("\r\n")
+    code = int(head[0].split()[1])
+    if code < 200:
+        continue
+    cid = retry = "-"
+    for h in head[1:]:
+        name, _, value = h.partition(":")
+        if name.strip().lower() in ("call-id", "i"):
+            cid = value.strip()
+        elif name.strip().lower() == "retry-after":
+            retry = value.strip()
+    k = int(cid.rsplit("-", 1)[1])
+    first = answers.get(k, (code, 0, retry))
+    answers[k] = (first[0], first[1] + 1, first[2])
+for k in range(1, len(reqs) + 1):
+    code, n, retry = answers.get(k, (0, 0, "-"))
+    print(k, code, n, retry)

@@ -356,6 +356,9 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 		p2pcd_sql_add(&q, "::text, ");
 		p2pcd_sql_lit_or_null(&q, a->id.orig_ioi, a->id.orig_ioi_len);
 		p2pcd_sql_add(&q, "::text)");
+		/* the other rows are about as long as the first */
+		if(i == 0)
+			p2pcd_sql_reserve(&q, q.len * (n - 1) + 2048);
 	}
 	p2pcd_sql_add(&q,
 			"), c AS (SELECT req.*, t.price_cents, t.currency FROM req "

@@ -176,6 +176,11 @@ static int p2pcd_sql_room(p2pcd_sql_t *q, int n)
 	return 0;
 }
 
+void p2pcd_sql_reserve(p2pcd_sql_t *q, int n)
+{
+	p2pcd_sql_room(q, n);
+}
+
 void p2pcd_sql_add(p2pcd_sql_t *q, const char *s)
 {
 	int n = strlen(s);

@@ -153,7 +153,7 @@ void p2pcd_sql_free(p2pcd_sql_t *q)
 	memset(q, 0, sizeof(*q));
 }
 
-static int p2pcd_sql_room(p2pcd_sql_t *q, int n)
+int p2pcd_sql_reserve(p2pcd_sql_t *q, int n)
 {
 	char *p;
 	int cap;
@@ -176,16 +176,11 @@ static int p2pcd_sql_room(p2pcd_sql_t *q, int n)
 	return 0;
 }
 
-void p2pcd_sql_reserve(p2pcd_sql_t *q, int n)
-{
-	p2pcd_sql_room(q, n);
-}
-
 void p2pcd_sql_add(p2pcd_sql_t *q, const char *s)
 {
 	int n = strlen(s);
 
-	if(p2pcd_sql_room(q, n) < 0)
+	if(p2pcd_sql_reserve(q, n) < 0)
 		return;
 	memcpy(q->s + q->len, s, n);
 	q->len += n;
@@ -194,7 +189,7 @@ void p2pcd_sql_add(p2pcd_sql_t *q, const char *s)
 
 void p2pcd_sql_int(p2pcd_sql_t *q, long long v)
 {
-	if(p2pcd_sql_room(q, P2PCD_DEC_I64_MAX) < 0)
+	if(p2pcd_sql_reserve(q, P2PCD_DEC_I64_MAX) < 0)
 		return;
 	q->len += p2pcd_dec_i64(v, q->s + q->len);
 	q->s[q->len] = '\0';
@@ -208,7 +203,7 @@ void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if(n < 0 || p2pcd_sql_room(q, n) < 0) {
+	if(n < 0 || p2pcd_sql_reserve(q, n) < 0) {
 		q->err = 1;
 		return;
 	}
@@ -234,7 +229,7 @@ void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
 	int i = 0;
 	char *d;
 
-	if(p2pcd_sql_room(q, 2 * len + 3) < 0)
+	if(p2pcd_sql_reserve(q, 2 * len + 3) < 0)
 		return;
 	d = q->s + q->len;
 	*d++ = 'E';
@@ -276,7 +271,7 @@ void p2pcd_sql_bytea(p2pcd_sql_t *q, const unsigned char *p, int len)
 	char *d;
 	int i;
 
-	if(p2pcd_sql_room(q, 2 * len + 20) < 0)
+	if(p2pcd_sql_reserve(q, 2 * len + 20) < 0)
 		return;
 	d = q->s + q->len;
 	memcpy(d, "decode('", 8);
@@ -325,21 +320,26 @@ void p2pcd_db_free(db1_res_t *res)
 		p2pcd_dbf.free_result(p2pcd_db_handle, res);
 }
 
-int p2pcd_db_is_null(db1_res_t *res, int i, int j)
+/* the value at row i, column j, or NULL when there is none */
+static db_val_t *p2pcd_db_val(db1_res_t *res, int i, int j)
 {
 	if(res == NULL || i >= RES_ROW_N(res) || j >= RES_COL_N(res))
-		return 0;
-	return VAL_NULL(&ROW_VALUES(&RES_ROWS(res)[i])[j]) != 0;
+		return NULL;
+	return &ROW_VALUES(&RES_ROWS(res)[i])[j];
+}
+
+int p2pcd_db_is_null(db1_res_t *res, int i, int j)
+{
+	db_val_t *v = p2pcd_db_val(res, i, j);
+
+	return v != NULL && VAL_NULL(v);
 }
 
 int p2pcd_db_str(db1_res_t *res, int i, int j, str *out)
 {
-	db_val_t *v;
+	db_val_t *v = p2pcd_db_val(res, i, j);
 
-	if(res == NULL || i >= RES_ROW_N(res) || j >= RES_COL_N(res))
-		return -1;
-	v = &ROW_VALUES(&RES_ROWS(res)[i])[j];
-	if(VAL_NULL(v))
+	if(v == NULL || VAL_NULL(v))
 		return -1;
 	switch(VAL_TYPE(v)) {
 		case DB1_STRING:
@@ -360,14 +360,11 @@ int p2pcd_db_str(db1_res_t *res, int i, int j, str *out)
 
 long long p2pcd_db_ll(db1_res_t *res, int i, int j, long long dflt)
 {
-	db_val_t *v;
+	db_val_t *v = p2pcd_db_val(res, i, j);
 	str s;
 	char buf[32];
 
-	if(res == NULL || i >= RES_ROW_N(res) || j >= RES_COL_N(res))
-		return dflt;
-	v = &ROW_VALUES(&RES_ROWS(res)[i])[j];
-	if(VAL_NULL(v))
+	if(v == NULL || VAL_NULL(v))
 		return dflt;
 	switch(VAL_TYPE(v)) {
 		case DB1_INT:

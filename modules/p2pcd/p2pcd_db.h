@@ -30,8 +30,8 @@ typedef struct p2pcd_sql
 void p2pcd_sql_init(p2pcd_sql_t *q);
 void p2pcd_sql_free(p2pcd_sql_t *q);
 /* room for n more bytes at once (a long statement grows once, not by
- * doubling and copying) */
-void p2pcd_sql_reserve(p2pcd_sql_t *q, int n);
+ * doubling and copying): 0, or -1 (q is marked failed) */
+int p2pcd_sql_reserve(p2pcd_sql_t *q, int n);
 /* raw SQL text (trusted: written by this module) */
 void p2pcd_sql_add(p2pcd_sql_t *q, const char *s);
 /* a decimal integer (no printf on the acquisition path) */

@@ -187,8 +187,8 @@ export AS_SHM=${AS_SHM:-1024}
 
 # BENCH_ROUNDS=N: N acquisition runs, each between two anchor runs (the
 # anchor after one is the anchor before the next): the machine's speed
-# drifts over minutes, and one ratio alone moved 1.76x-2.20x with the
-# same code; the median of the rounds is printed as well
+# drifts over minutes, and single ratios of the same code spread from
+# 1.67x to 2.31x; the median of the rounds is printed as well
 ROUNDS=${BENCH_ROUNDS:-1}
 results=("$bare")
 for ((r = 1; r <= ROUNDS; r++)); do

@@ -68,8 +68,10 @@ ok "tracker reconnected after the restart"
 
 # --- 2. cut off, mute missed, statistics kept --------------------------
 before=$(q "SELECT coalesce(sum(uploaded), 0) FROM transfer_totals WHERE subject = 'cut-peer'")
-q "ALTER ROLE trk NOLOGIN; SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-   WHERE usename = 'trk'" >/dev/null
+# two commands, not one string: psql -c runs a string as one transaction,
+# so the tracker could log in again between the kill and the NOLOGIN commit
+q "ALTER ROLE trk NOLOGIN" >/dev/null
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'trk'" >/dev/null
 db_down() { [ "$(metric p2pcd_tracker_db_up)" = 0 ]; }
 wait_for 10 db_down || fail "the tracker did not notice it lost PostgreSQL"
 ok "tracker cut off from PostgreSQL (role locked, sessions killed)"

@@ -332,6 +332,7 @@ batches() {
 }
 b0=$(batches)
 n0=$(charges)
+id0=$(q "SELECT coalesce(max(id), 0) FROM charging_records")
 (cd "$AS_TMP" && timeout 60 sipp "127.0.0.1:$AS_PORT" \
 	-sf "$TOP/tests/sip/message-load.xml" -s 10.9999/t.one -r 1000 -m 200 \
 	-l 200 -recv_timeout 10000 -timeout 40 -cid_str "gc-%u-%p@%s" \
@@ -343,6 +344,11 @@ expect_eq "rows charged for the burst of 200" "$(($(charges) - n0))" 200
 nb=$(($(batches) - b0))
 [ "$nb" -le 12 ] || fail "the burst of 200 took $nb batches (group commit: at most 12)"
 ok "the burst of 200 was committed in $nb batches"
+# one transaction per batch: a batch statement that failed would have run
+# its jobs one by one, still charging each once
+expect_eq "transactions that charged the burst (one per batch)" \
+	"$(q "SELECT count(DISTINCT xmin::text) FROM charging_records
+		WHERE id > $id0")" "$nb"
 sleep 1 # idle: the drainer found the queue empty
 (cd "$AS_TMP" && timeout 30 sipp "127.0.0.1:$AS_PORT" \
 	-sf "$TOP/tests/sip/message-load.xml" -s 10.9999/t.one -m 1 \

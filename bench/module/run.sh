@@ -12,7 +12,8 @@
 #        0: PostgreSQL defaults), BENCH_CHILDREN (SIP workers, default 2), BENCH_ASYNC (async
 #        workers of the AS, default 4), BENCH_SYNC=1 (DB work in the SIP
 #        workers instead), BENCH_ROUNDS (acquisition runs, each between
-#        two anchor runs, default 1; the median ratio is printed too)
+#        two anchor runs, default 1; the median ratio is printed too),
+#        BENCH_ALT ("NAME=VALUE ..." defined for the even rounds only)
 # Prints per target: calls ok/failed, achieved rate, p50/p99 response
 # time, Kamailio CPU per request (all its processes, from /proc), and for
 # the AS the PostgreSQL CPU per request and the charging rows counted;
@@ -190,15 +191,26 @@ export AS_SHM=${AS_SHM:-1024}
 # drifts over minutes, and single ratios of the same code spread from
 # 1.67x to 2.31x; the median of the rounds is printed as well
 ROUNDS=${BENCH_ROUNDS:-1}
+# BENCH_ALT="NAME=VALUE ...": the even rounds define these in the AS's
+# configuration as well (e.g. P2PCD_BATCH_WAIT=0): two configurations
+# compared in one chain, under the same drift; a median for each
+alt=()
+for d in ${BENCH_ALT:-}; do alt+=(-A "$d"); done
 results=("$bare")
 for ((r = 1; r <= ROUNDS; r++)); do
 	sfx=
 	[ "$ROUNDS" -gt 1 ] && sfx=-$r
+	cfg=("${extra[@]}")
+	name=acquire$sfx
+	if [ ${#alt[@]} -gt 0 ] && ((r % 2 == 0)); then
+		cfg+=("${alt[@]}")
+		name=acquire-alt$sfx
+	fi
 	as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" \
-		-A P2PCD_DEBUG=1 "${extra[@]}"
+		-A P2PCD_DEBUG=1 "${cfg[@]}"
 	kill -0 "$AS_PID"
 	n0=$(q "SELECT count(*) FROM charging_records")
-	acq=$(load "acquire$sfx" 127.0.0.1 "$AS_PORT" "$AS_PID")
+	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
 	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
@@ -213,11 +225,13 @@ python3 - "${results[@]}" <<'PY'
 import re, statistics, sys
 f = lambda s, k: float(re.search(k + r"=([0-9.]+)", s).group(1))
 runs = sys.argv[1:]
-ratios = []
+ratios, by_cfg = [], {}
 for i in range(1, len(runs), 2):
     b, a, b2 = runs[i - 1], runs[i], runs[i + 1]
     kb = (f(b, "kamailio_cpu") + f(b2, "kamailio_cpu")) / 2
     ratios.append(f(a, "kamailio_cpu") / kb)
+    by_cfg.setdefault("alt" if a.startswith("acquire-alt") else "base",
+                      []).append((ratios[-1], f(a, "p99")))
     p99 = ("p99 %.2fx" % (f(a, "p99") / f(b, "p99")) if f(b, "p99") > 0 else
            "p99 %.0f ms vs < 1 ms (sipp measures whole ms)" % f(a, "p99"))
     print("ratio acquire/bare: Kamailio CPU per request %.2fx (anchor %.1f "
@@ -228,4 +242,11 @@ if len(ratios) > 1:
     print("ratio acquire/bare, median of %d rounds: Kamailio CPU per request "
           "%.2fx (rounds %s)" % (len(ratios), statistics.median(ratios),
                                  " ".join("%.2f" % r for r in ratios)))
+if "alt" in by_cfg:
+    for k, v in sorted(by_cfg.items()):
+        print("%s (%s): median of %d rounds %.2fx (rounds %s), p99 %s ms"
+              % (k, "BENCH_ALT" if k == "alt" else "defaults", len(v),
+                 statistics.median(x for x, _ in v),
+                 " ".join("%.2f" % x for x, _ in v),
+                 " ".join("%.0f" % p for _, p in v)))
 PY

@@ -189,7 +189,7 @@ export AS_SHM=${AS_SHM:-1024}
 # BENCH_ROUNDS=N: N acquisition runs, each between two anchor runs (the
 # anchor after one is the anchor before the next): the machine's speed
 # drifts over minutes, and single ratios of the same code spread from
-# 1.67x to 2.31x; the median of the rounds is printed as well
+# 1.67x to 2.40x; the median of the rounds is printed as well
 ROUNDS=${BENCH_ROUNDS:-1}
 # BENCH_ALT="NAME=VALUE ...": the even rounds define these in the AS's
 # configuration as well (e.g. P2PCD_BATCH_WAIT=0): two configurations

@@ -52,6 +52,10 @@ acq() {
 		-key hdr2 "$PCV" -key ctype application/json -key body ""
 }
 charges() { q "SELECT count(*) FROM charging_records"; }
+# p2pcd_stat NAME: the value of the statistic p2pcd:NAME
+p2pcd_stat() {
+	rpc stats.get_statistics p2pcd: | sed -n "s/^p2pcd:$1 = //p"
+}
 GRANT_RE='^<https://access\.test/grants/([A-Za-z0-9_-]{22})>;purpose=p2pcd-grant$'
 
 # --- success: 200, Call-Info grant reference, no body, rows, tokens
@@ -261,11 +265,7 @@ fi
 # the one answer reaches it. A table lock holds the commit for 2.5 s while
 # sipp retransmits (T1 = 500 ms: at 0.5, 1.5 s).
 n0=$(charges)
-absorbed() {
-	rpc stats.get_statistics p2pcd: |
-		sed -n 's/^p2pcd:retransmissions_absorbed = //p'
-}
-a0=$(absorbed)
+a0=$(p2pcd_stat retransmissions_absorbed)
 psql -X -q -c "BEGIN; LOCK TABLE charging_records IN EXCLUSIVE MODE;
 	SELECT pg_sleep(2.5); COMMIT" >/dev/null &
 lockpid=$!
@@ -281,7 +281,7 @@ cid="held-$$-$RANDOM"
 wait "$lockpid"
 sent=$(grep -c "^MESSAGE sip:" "$AS_TMP/held.trace")
 [ "$sent" -ge 3 ] || fail "sipp sent the MESSAGE $sent times, not retransmitted"
-a1=$(absorbed)
+a1=$(p2pcd_stat retransmissions_absorbed)
 expect_eq "retransmissions absorbed (of $((sent - 1)) sent)" "$((a1 - a0))" "$((sent - 1))"
 expect_eq "answers 200 to the held request" "$(grep -c "^SIP/2.0 200" "$AS_TMP/held.trace")" 1
 expect_eq "rows charged for it" "$(($(charges) - n0))" 1
@@ -327,10 +327,7 @@ as_stop
 # reply_batch 0: the answers go through sl (compared at the end).
 as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=2 \
 	-A P2PCD_REPLY_BATCH=0
-batches() {
-	rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p'
-}
-b0=$(batches)
+b0=$(p2pcd_stat batches)
 n0=$(charges)
 id0=$(q "SELECT coalesce(max(id), 0) FROM charging_records")
 (cd "$AS_TMP" && timeout 60 sipp "127.0.0.1:$AS_PORT" \
@@ -341,7 +338,7 @@ id0=$(q "SELECT coalesce(max(id), 0) FROM charging_records")
 	fail "200 MESSAGEs at 1000/s with group commit: not all answered 200"
 }
 expect_eq "rows charged for the burst of 200" "$(($(charges) - n0))" 200
-nb=$(($(batches) - b0))
+nb=$(($(p2pcd_stat batches) - b0))
 [ "$nb" -le 12 ] || fail "the burst of 200 took $nb batches (group commit: at most 12)"
 ok "the burst of 200 was committed in $nb batches"
 # one transaction per batch: a batch statement that failed would have run
@@ -381,12 +378,9 @@ as_stop
 # retransmission could overtake request 2 itself).
 as_start -A P2PCD_QUEUE_MAX=4 -A P2PCD_BATCH_WAIT=300000 \
 	-A P2PCD_BATCH_SIBLINGS=1 -A P2PCD_CHILDREN=1
-stat() {
-	rpc stats.get_statistics p2pcd: | sed -n "s/^p2pcd:$1 = //p"
-}
 n0=$(charges)
-o0=$(stat overload)
-a0=$(stat retransmissions_absorbed)
+o0=$(p2pcd_stat overload)
+a0=$(p2pcd_stat retransmissions_absorbed)
 "$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "full-$$" \
 	1 +100 12 +50 r2 >"$AS_TMP/full.ans" || fail "udp-burst.py failed"
 awk '$3 != 1 { print "request " $1 ": " $3 " final answers"; bad = 1 }
@@ -400,8 +394,8 @@ expect_eq "answers 200 with the queue full after 4 (request 1 commits alone)" \
 expect_eq "answers 503 Retry-After: 5 to the rest" "$n503:$nra" "8:8"
 expect_eq "request 2, retransmitted while queued, answered" \
 	"$(awk '$1 == 2 { print $2 }' "$AS_TMP/full.ans")" 200
-expect_eq "its retransmission absorbed" "$(($(stat retransmissions_absorbed) - a0))" 1
-expect_eq "overload count" "$(($(stat overload) - o0))" 8
+expect_eq "its retransmission absorbed" "$(($(p2pcd_stat retransmissions_absorbed) - a0))" 1
+expect_eq "overload count" "$(($(p2pcd_stat overload) - o0))" 8
 expect_eq "rows charged: the 200s only" "$(($(charges) - n0))" 5
 as_stop
 echo "50-module-acquire: PASS"

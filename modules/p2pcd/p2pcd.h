@@ -42,6 +42,7 @@ extern int p2pcd_batch_linger;
 extern int p2pcd_batch_wait;
 extern int p2pcd_batch_siblings;
 extern int p2pcd_reply_batch;
+extern int p2pcd_reply_gso;
 extern int p2pcd_queue_timeout;
 extern long long p2pcd_max_content_size;
 
@@ -69,5 +70,6 @@ extern stat_var *p2pcd_no_tracker_stat;
 extern stat_var *p2pcd_overload_stat;
 extern stat_var *p2pcd_absorbed_stat;
 extern stat_var *p2pcd_batches_stat;
+extern stat_var *p2pcd_answers_gso_stat;
 
 #endif /* _P2PCD_H_ */

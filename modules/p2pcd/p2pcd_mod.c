@@ -60,6 +60,8 @@ int p2pcd_batch_wait = 5000;
 int p2pcd_batch_siblings = 8;
 /* 0: every stateless answer through sl (see p2pcd_reply.c) */
 int p2pcd_reply_batch = 1;
+/* 0: the answers of a batch to one address by sendmmsg(), not UDP GSO */
+int p2pcd_reply_gso = 1;
 int p2pcd_queue_timeout = 3000;
 static int p2pcd_max_content_mb = 65536;
 long long p2pcd_max_content_size = 0;
@@ -87,6 +89,7 @@ stat_var *p2pcd_no_tracker_stat = NULL;
 stat_var *p2pcd_overload_stat = NULL;
 stat_var *p2pcd_absorbed_stat = NULL;
 stat_var *p2pcd_batches_stat = NULL;
+stat_var *p2pcd_answers_gso_stat = NULL;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -134,6 +137,7 @@ static param_export_t params[] = {
 	{"batch_wait",        PARAM_INT, &p2pcd_batch_wait},
 	{"batch_siblings",    PARAM_INT, &p2pcd_batch_siblings},
 	{"reply_batch",       PARAM_INT, &p2pcd_reply_batch},
+	{"reply_gso",         PARAM_INT, &p2pcd_reply_gso},
 	{"queue_timeout",     PARAM_INT, &p2pcd_queue_timeout},
 	{0, 0, 0}
 };
@@ -162,6 +166,7 @@ static stat_export_t mod_stats[] = {
 	{"overload",                0, &p2pcd_overload_stat},
 	{"retransmissions_absorbed", 0, &p2pcd_absorbed_stat},
 	{"batches",                 0, &p2pcd_batches_stat},
+	{"answers_gso",             0, &p2pcd_answers_gso_stat},
 	{0, 0, 0}
 };
 

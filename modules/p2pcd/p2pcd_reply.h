@@ -27,7 +27,8 @@ int p2pcd_reply_head(sip_msg_t *msg, str *head, union sockaddr_union *to);
  */
 void p2pcd_reply_defer(struct socket_info *si, union sockaddr_union *to,
 		str *head, int code, const char *reason, const char *hdrs);
-/* send the kept answers, one sendmmsg() per socket */
+/* send the kept answers: one GSO send per socket and address where it can
+ * (reply_gso), else one sendmmsg() per socket and address */
 void p2pcd_reply_flush(void);
 
 #endif /* _P2PCD_REPLY_H_ */

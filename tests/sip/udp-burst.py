@@ -6,7 +6,10 @@ usage: udp-burst.py AS-PORT DOI TAG WAVE [WAVE...]
   (send request K again, byte for byte: a retransmission)
 Waits up to 10 s for a final answer to every request, then prints one line
 per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
-it got, RETRY-AFTER: the header's value or -)."""
+it got, RETRY-AFTER: the header's value or -). Exits 1 if a datagram was
+not one whole message: its body (after the first blank line) must be
+exactly Content-Length bytes (answers sent together by UDP GSO are cut by
+the kernel at fixed offsets)."""
 import socket, sys, time
 
 port, doi, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -41,6 +44,7 @@ for w in sys.argv[4:]:
             s.sendto(reqs[-1], ("127.0.0.1", port))
 
 answers = {}
+bad = False
 deadline = time.time() + 10
 s.settimeout(0.2)
 while time.time() < deadline:
@@ -50,7 +54,14 @@ while time.time() < deadline:
         if len(answers) == len(reqs):
             break  # every request answered, and nothing more for 0.2 s
         continue
-    head = data.split(b"\r\n\r\n")[0].decode(errors="replace").split("\r\n")
+    head, sep, body = data.partition(b"\r\n\r\n")
+    head = head.decode(errors="replace").split("\r\n")
+    clen = [h.partition(":")[2].strip() for h in head[1:]
+            if h.partition(":")[0].strip().lower() in ("content-length", "l")]
+    if not sep or len(clen) != 1 or not clen[0].isdigit() \
+            or len(body) != int(clen[0]):
+        sys.stderr.write("not one whole message: %r\n" % data)
+        bad = True
     code = int(head[0].split()[1])
     if code < 200:
         continue
@@ -67,3 +78,4 @@ while time.time() < deadline:
 for k in range(1, len(reqs) + 1):
     code, n, retry = answers.get(k, (0, 0, "-"))
     print(k, code, n, retry)
+sys.exit(1 if bad else 0)

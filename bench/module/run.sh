@@ -183,6 +183,8 @@ export AS_SHM=${AS_SHM:-1024}
 	extra+=(-A "P2PCD_BATCH_WAIT=$BENCH_BATCH_WAIT")
 [ -n "${BENCH_REPLY_BATCH:-}" ] &&
 	extra+=(-A "P2PCD_REPLY_BATCH=$BENCH_REPLY_BATCH")
+[ -n "${BENCH_DB_SOCKET:-}" ] &&
+	extra+=(-A "P2PCD_DB_CON_PARAM=\"host=$pgdir/sock\"")
 [ -n "${BENCH_REPLY_GSO:-}" ] &&
 	extra+=(-A "P2PCD_REPLY_GSO=$BENCH_REPLY_GSO")
 [ -n "${BENCH_BATCH_LINGER:-}" ] &&
@@ -195,9 +197,10 @@ export AS_SHM=${AS_SHM:-1024}
 ROUNDS=${BENCH_ROUNDS:-1}
 # BENCH_ALT="NAME=VALUE ...": the even rounds define these in the AS's
 # configuration as well (e.g. P2PCD_BATCH_WAIT=0): two configurations
-# compared in one chain, under the same drift; a median for each
+# compared in one chain, under the same drift; a median for each.
+# @PGSOCK@ in a value stands for the cluster's Unix socket directory
 alt=()
-for d in ${BENCH_ALT:-}; do alt+=(-A "$d"); done
+for d in ${BENCH_ALT:-}; do alt+=(-A "${d//@PGSOCK@/$pgdir/sock}"); done
 results=("$bare")
 for ((r = 1; r <= ROUNDS; r++)); do
 	sfx=
@@ -217,8 +220,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
 	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
-	batches=$(rpc stats.get_statistics p2pcd: | sed -n 's/^p2pcd:batches = //p')
-	echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit)"
+	stats=$(rpc stats.get_statistics p2pcd:)
+	batches=$(sed -n 's/^p2pcd:batches = //p' <<<"$stats")
+	gso=$(sed -n 's/^p2pcd:answers_gso = //p' <<<"$stats")
+	echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit); answers sent by GSO: ${gso:-?}"
 	as_stop
 	anchor "bare-after$sfx" bare2
 	results+=("$acq" "$bare2")

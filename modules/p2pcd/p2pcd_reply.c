@@ -316,8 +316,7 @@ static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 		r = sendmsg(fd, &h, 0);
 	while(r < 0 && errno == EINTR);
 	if(r < 0) {
-		LM_NOTICE("UDP GSO refused (%s): answers go one by one in this"
-				" process\n",
+		LM_NOTICE("UDP GSO refused (%s): sendmmsg() from now on\n",
 				strerror(errno));
 		p2pcd_gso_ok = 0;
 		return -1;

@@ -77,6 +77,7 @@
 #define P2PCD_GSO_SEG_MAX 1400
 #define P2PCD_PAD_MAX 512
 #define P2PCD_GSO_BYTES 65000
+#define P2PCD_GSO_SEGS (P2PCD_GSO_BYTES / P2PCD_GSO_SEG_MAX)
 
 /* this process's answers not yet sent: the heads and headers they point
  * to stay with their jobs until p2pcd_reply_flush() */
@@ -264,10 +265,11 @@ static size_t p2pcd_reply_len(int i)
 	return len;
 }
 
-/* send the answers idx[0..k) (one socket, one address) in one sendmsg()
- * with UDP GSO, each but the last padded to the longest: 0, or -1 when
- * they must go by p2pcd_reply_send() (too long, too different, or the
- * kernel refused: then not again in this process) */
+/* send the answers idx[0..k) (one socket, one address, k at most
+ * P2PCD_GSO_SEGS) in one sendmsg() with UDP GSO, each but the last padded
+ * to the longest: 0, or -1 when they must go by p2pcd_reply_send() (too
+ * long, too different, or the kernel refused: then not again in this
+ * process) */
 static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 {
 	static struct iovec iov[P2PCD_REPLY_MAX * P2PCD_REPLY_IOV];
@@ -290,8 +292,7 @@ static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 		if(len[i] < min)
 			min = len[i];
 	}
-	if(seg > P2PCD_GSO_SEG_MAX || seg - min > P2PCD_PAD_MAX
-			|| seg * k > P2PCD_GSO_BYTES)
+	if(seg > P2PCD_GSO_SEG_MAX || seg - min > P2PCD_PAD_MAX)
 		return -1;
 	for(i = 0; i < k; i++) {
 		memcpy(&iov[i * P2PCD_REPLY_IOV], p2pcd_rq.iov[idx[i]],
@@ -325,36 +326,40 @@ static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 	return 0;
 }
 
-/* the kept answers, grouped by socket and address: a group in one GSO
- * send where it can, else by sendmmsg() */
+/* the kept answers, grouped by socket and address: those of a group that
+ * fit a datagram of P2PCD_GSO_SEG_MAX in GSO sends, the others (and all
+ * with reply_gso 0) by sendmmsg() */
 void p2pcd_reply_flush(void)
 {
 	char done[P2PCD_REPLY_MAX] = {0};
-	int idx[P2PCD_REPLY_MAX], i, j, k, c, fd;
-	size_t seg;
+	int idx[P2PCD_REPLY_MAX], lone[P2PCD_REPLY_MAX], i, j, k, nl, c, fd;
 
 	for(i = 0; i < p2pcd_rq.n; i++) {
 		if(done[i])
 			continue;
 		fd = p2pcd_rq.fd[i];
-		for(j = i, k = 0; j < p2pcd_rq.n; j++)
+		for(j = i, k = nl = 0; j < p2pcd_rq.n; j++)
 			if(!done[j] && p2pcd_rq.fd[j] == fd
 					&& su_cmp(&p2pcd_rq.to[j], &p2pcd_rq.to[i])) {
 				done[j] = 1;
-				idx[k++] = j;
+				if(p2pcd_reply_gso && p2pcd_gso_ok
+						&& p2pcd_reply_len(j) <= P2PCD_GSO_SEG_MAX)
+					idx[k++] = j;
+				else
+					lone[nl++] = j;
 			}
-		if(k < 2 || !p2pcd_reply_gso || !p2pcd_gso_ok) {
-			p2pcd_reply_send(fd, idx, k);
+		if(nl > 0)
+			p2pcd_reply_send(fd, lone, nl);
+		if(k == 1) {
+			p2pcd_reply_send(fd, idx, 1);
 			continue;
 		}
-		/* as many per send as fit in one IP packet */
-		seg = p2pcd_reply_len(idx[0]) + P2PCD_PAD_MAX;
-		c = P2PCD_GSO_BYTES / seg;
-		for(j = 0; j < k; j += c)
-			if(!p2pcd_gso_ok
-					|| p2pcd_reply_send_gso(fd, idx + j, k - j < c ? k - j : c)
-							   < 0)
-				p2pcd_reply_send(fd, idx + j, k - j < c ? k - j : c);
+		/* as many per send as fit in one IP packet at the longest size */
+		for(j = 0; j < k; j += c) {
+			c = k - j < P2PCD_GSO_SEGS ? k - j : P2PCD_GSO_SEGS;
+			if(!p2pcd_gso_ok || p2pcd_reply_send_gso(fd, idx + j, c) < 0)
+				p2pcd_reply_send(fd, idx + j, c);
+		}
 	}
 	p2pcd_rq.n = 0;
 }

@@ -2,8 +2,10 @@
 """Acquisition MESSAGEs over UDP from one socket, in waves, each request
 sent once (no retransmission timers: a test that wants one names it).
 usage: udp-burst.py AS-PORT DOI TAG WAVE [WAVE...]
-  WAVE: N (N new requests, sent back to back), +MS (pause MS ms), or rK
-  (send request K again, byte for byte: a retransmission)
+  WAVE: N (N new requests, sent back to back), NL (the same with a second
+  Via of 1500 bytes, which the answer copies: longer than one GSO segment
+  may be), +MS (pause MS ms), or rK (send request K again, byte for byte:
+  a retransmission)
 Waits up to 10 s for a final answer to every request, then prints one line
 per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
 it got, RETRY-AFTER: the header's value or -). Exits 1 if a datagram was
@@ -19,10 +21,13 @@ lport = s.getsockname()[1]
 reqs = []
 
 
-def request(k):
+def request(k, long_via=False):
     cid = "%s-%d" % (tag, k)
+    via2 = ("Via: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK-%s;x=%s\r\n"
+            % (cid, "a" * 1500)) if long_via else ""
     return ("MESSAGE sip:%s@127.0.0.1:%d SIP/2.0\r\n"
             "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK-%s\r\n"
+            "%s"
             "Max-Forwards: 70\r\n"
             "From: <sip:buyer@127.0.0.1>;tag=f-%s\r\n"
             "To: <sip:%s@127.0.0.1>\r\n"
@@ -30,7 +35,7 @@ def request(k):
             "P-Asserted-Identity: <sip:burst-%d@ims.test>\r\n"
             "P-Charging-Vector: icid-value=%s;orig-ioi=ims.test\r\n"
             "Content-Length: 0\r\n\r\n"
-            % (doi, port, lport, cid, cid, doi, cid, k, cid)).encode()
+            % (doi, port, lport, cid, via2, cid, doi, cid, k, cid)).encode()
 
 
 for w in sys.argv[4:]:
@@ -39,8 +44,8 @@ for w in sys.argv[4:]:
     elif w.startswith("r"):
         s.sendto(reqs[int(w[1:]) - 1], ("127.0.0.1", port))
     else:
-        for _ in range(int(w)):
-            reqs.append(request(len(reqs) + 1))
+        for _ in range(int(w.rstrip("L"))):
+            reqs.append(request(len(reqs) + 1, w.endswith("L")))
             s.sendto(reqs[-1], ("127.0.0.1", port))
 
 answers = {}

@@ -20,8 +20,9 @@
  * "Content-Length:" (linear white space, RFC 3261 7.3.1). One pass through
  * the stack for the group instead of one per answer: about 0.6 instead of
  * 3.3 us of CPU per answer sent over loopback here (bench/module/gsocost.c).
- * A kernel or device that refuses it (no checksum offload) turns it off in
- * that process; reply_gso 0 too.
+ * A device that refuses it turns it off in that process (reply_gso 0 turns
+ * it off everywhere); a path whose MTU is below an answer's length gets the
+ * group by sendmmsg() (IP fragments).
  *
  * What sl does besides building and sending is skipped: its callbacks, its
  * statistics, event_route[sl:local-response] and the outgoing-data events. So
@@ -269,8 +270,8 @@ static size_t p2pcd_reply_len(int i)
 /* send the answers idx[0..k) (one socket, one address, k at most
  * P2PCD_GSO_SEGS) in one sendmsg() with UDP GSO, each but the last padded
  * to the longest: 0, or -1 when they must go by p2pcd_reply_send() (too
- * long, too different, or the kernel refused: then not again in this
- * process) */
+ * long, too different, the send failed, or the device refused GSO: then
+ * not again in this process) */
 static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 {
 	static struct iovec iov[P2PCD_REPLY_MAX * P2PCD_REPLY_IOV];
@@ -318,9 +319,14 @@ static int p2pcd_reply_send_gso(int fd, const int *idx, int k)
 		r = sendmsg(fd, &h, 0);
 	while(r < 0 && errno == EINTR);
 	if(r < 0) {
-		LM_NOTICE("UDP GSO refused (%s): sendmmsg() from now on\n",
-				strerror(errno));
-		p2pcd_gso_ok = 0;
+		/* refused by the device (no checksum offload on some kernels) or
+		 * the kernel: not again; a segment over the path's MTU (EINVAL)
+		 * or short buffers: this group only */
+		if(errno == EIO || errno == EOPNOTSUPP || errno == ENOPROTOOPT) {
+			LM_NOTICE("UDP GSO refused (%s): sendmmsg() from now on\n",
+					strerror(errno));
+			p2pcd_gso_ok = 0;
+		}
 		return -1;
 	}
 	update_stat(p2pcd_answers_gso_stat, k);

@@ -8,15 +8,19 @@ usage: udp-burst.py AS-PORT DOI TAG WAVE [WAVE...]
   a retransmission)
 Waits up to 10 s for a final answer to every request, then prints one line
 per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
-it got, RETRY-AFTER: the header's value or -). Exits 1 if a datagram was
+it got, RETRY-AFTER: the header's value or -). BURST_HOST (default
+127.0.0.1) is the AS's address and BURST_SOURCE (the same by default) this
+end's. Exits 1 if a datagram was
 not one whole message: its body (after the first blank line) must be
 exactly Content-Length bytes (answers sent together by UDP GSO are cut by
 the kernel at fixed offsets)."""
-import socket, sys, time
+import os, socket, sys, time
 
 port, doi, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+host = os.environ.get("BURST_HOST", "127.0.0.1")
+src = os.environ.get("BURST_SOURCE", host)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
+s.bind((src, 0))
 lport = s.getsockname()[1]
 reqs = []
 
@@ -25,8 +29,8 @@ def request(k, long_via=False):
     cid = "%s-%d" % (tag, k)
     via2 = ("Via: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK-%s;x=%s\r\n"
             % (cid, "a" * 1500)) if long_via else ""
-    return ("MESSAGE sip:%s@127.0.0.1:%d SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK-%s\r\n"
+    return ("MESSAGE sip:%s@%s:%d SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP %s:%d;rport;branch=z9hG4bK-%s\r\n"
             "%s"
             "Max-Forwards: 70\r\n"
             "From: <sip:buyer@127.0.0.1>;tag=f-%s\r\n"
@@ -35,18 +39,19 @@ def request(k, long_via=False):
             "P-Asserted-Identity: <sip:burst-%d@ims.test>\r\n"
             "P-Charging-Vector: icid-value=%s;orig-ioi=ims.test\r\n"
             "Content-Length: 0\r\n\r\n"
-            % (doi, port, lport, cid, via2, cid, doi, cid, k, cid)).encode()
+            % (doi, host, port, src, lport, cid, via2, cid, doi, cid, k,
+               cid)).encode()
 
 
 for w in sys.argv[4:]:
     if w.startswith("+"):
         time.sleep(int(w[1:]) / 1000.0)
     elif w.startswith("r"):
-        s.sendto(reqs[int(w[1:]) - 1], ("127.0.0.1", port))
+        s.sendto(reqs[int(w[1:]) - 1], (host, port))
     else:
         for _ in range(int(w.rstrip("L"))):
             reqs.append(request(len(reqs) + 1, w.endswith("L")))
-            s.sendto(reqs[-1], ("127.0.0.1", port))
+            s.sendto(reqs[-1], (host, port))
 
 answers = {}
 bad = False

@@ -425,3 +425,35 @@ for gso in 1 0; do
 	as_stop
 done
 ok "a batch's answers to one address: one GSO send (reply_gso 1), sendmmsg (0)"
+
+# --- a path MTU below the answers' length (400 bytes, a tunnel's say):
+# the kernel refuses a GSO send of segments that do not fit (EINVAL), and
+# the AS sends that batch's answers by sendmmsg() (IP fragments); every
+# answer arrives. The buyers sit in a network namespace of this test
+# behind a veth pair.
+ns=p2pcd-gso-$$ va=p2g$$a vb=p2g$$b sub=10.251.$(($$ % 250))
+ip netns add "$ns"
+on_exit "ip netns del '$ns' 2>/dev/null; ip link del '$va' 2>/dev/null"
+ip link add "$va" mtu 400 type veth peer name "$vb" mtu 400
+ip link set "$vb" netns "$ns"
+ip addr add "$sub.1/30" dev "$va"
+ip link set "$va" up
+ip netns exec "$ns" ip addr add "$sub.2/30" dev "$vb"
+ip netns exec "$ns" ip link set "$vb" up
+as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=1 \
+	-A "P2PCD_ADDR6=\"$sub.1\"" \
+	-A "P2PCD_TRUSTED=\"127.0.0.1/32,::1/128,$sub.2/32\""
+n0=$(charges)
+g0=$(p2pcd_stat answers_gso)
+BURST_HOST=$sub.1 BURST_SOURCE=$sub.2 ip netns exec "$ns" \
+	"$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "mtu-$$" \
+	1 +100 20 >"$AS_TMP/mtu.ans" ||
+	fail "MTU 400: an answer was not one whole message"
+awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
+	bad = 1 } END { exit bad }' "$AS_TMP/mtu.ans" >&2 ||
+	fail "MTU 400: not every request had one answer 200"
+expect_eq "MTU 400: rows charged" "$(($(charges) - n0))" 21
+expect_eq "MTU 400: answers sent by GSO" "$(($(p2pcd_stat answers_gso) - g0))" 0
+as_log_errors
+as_stop
+ok "a path MTU below the answers: GSO refused, the answers sent by sendmmsg()"

@@ -52,6 +52,9 @@ if [ "${BENCH_PGTUNE:-1}" != 0 ]; then
 	"$TOP/scripts/pgctl.sh" stop "$pgdir"
 	"$TOP/scripts/pgctl.sh" start "$pgdir" >/dev/null
 fi
+# the time commits wait for the disk, printed per acquisition run
+psql -X -q -d postgres -c "ALTER SYSTEM SET track_wal_io_timing = on" \
+	-c "SELECT pg_reload_conf()" >/dev/null
 "$TOP/sql/migrate" --create >/dev/null
 as_build
 q "INSERT INTO trackers (id, announce_url, state, last_seen, peers)
@@ -215,8 +218,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		-A P2PCD_DEBUG=1 "${cfg[@]}"
 	kill -0 "$AS_PID"
 	n0=$(q "SELECT count(*) FROM charging_records")
+	w0=$(q "SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
 	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
+	# the commits' wait for the disk (track_wal_io_timing): what the
+	# response time's tail follows on this machine
+	w1=$(q "SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
+	awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, "\t"); split(b, y, "\t");
+		n = y[1] - x[1]; t = y[2] - x[2];
+		printf "WAL syncs: %d, mean %.2f ms each\n", n, n ? t / n : 0 }'
 	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
 	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"

@@ -64,9 +64,7 @@
 #define UDP_SEGMENT 103 /* linux/udp.h */
 #endif
 
-/* answers kept before they are sent; at most the kernel's UDP_MAX_SEGMENTS
- * (64 or more) datagrams in one GSO send */
-#define P2PCD_REPLY_MAX 64
+#define P2PCD_REPLY_MAX 64 /* answers kept before they are sent */
 /* an answer's pieces: the head's "SIP/2.0", " CODE REASON" CRLF, the head's
  * other lines, the answer's headers, "Content-Length:", the padding, " 0"
  * CRLF CRLF */
@@ -75,7 +73,8 @@
 #define P2PCD_STATUS_MAX 72 /* " CODE " + a job's reason (< 64) + CRLF */
 /* GSO: answers no longer than this (one datagram within a 1500-byte MTU
  * with IPv6 and UDP headers), padded by at most P2PCD_PAD_MAX bytes, at
- * most P2PCD_GSO_BYTES in one send (an IP packet's limit) */
+ * most P2PCD_GSO_BYTES in one send (an IP packet's limit; 46 segments,
+ * under the kernel's UDP_MAX_SEGMENTS of 64) */
 #define P2PCD_GSO_SEG_MAX 1400
 #define P2PCD_PAD_MAX 512
 #define P2PCD_GSO_BYTES 65000

@@ -400,6 +400,14 @@ expect_eq "rows charged: the 200s only" "$(($(charges) - n0))" 5
 as_stop
 echo "50-module-acquire: PASS"
 
+# one_200_each FILE WHAT: every request in udp-burst.py's output FILE was
+# answered 200, exactly once
+one_200_each() {
+	awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
+		bad = 1 } END { exit bad }' "$1" >&2 ||
+		fail "$2: not every request had one answer 200"
+}
+
 # --- the answers of a batch to one address leave in one UDP GSO send
 # (reply_gso, the default), each padded to the longest with spaces after
 # "Content-Length:"; with reply_gso 0 by sendmmsg(). Request 1 commits
@@ -415,9 +423,7 @@ for gso in 1 0; do
 	"$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "gso$gso-$$" \
 		1 +100 10 2L 10 2L >"$AS_TMP/gso.ans" ||
 		fail "reply_gso $gso: an answer was not one whole message"
-	awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
-		bad = 1 } END { exit bad }' "$AS_TMP/gso.ans" >&2 ||
-		fail "reply_gso $gso: not every request had one answer 200"
+	one_200_each "$AS_TMP/gso.ans" "reply_gso $gso"
 	expect_eq "reply_gso $gso: rows charged" "$(($(charges) - n0))" 25
 	expect_eq "reply_gso $gso: answers sent by GSO" \
 		"$(($(p2pcd_stat answers_gso) - g0))" $((gso * 20))
@@ -449,9 +455,7 @@ BURST_HOST=$sub.1 BURST_SOURCE=$sub.2 ip netns exec "$ns" \
 	"$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "mtu-$$" \
 	1 +100 20 >"$AS_TMP/mtu.ans" ||
 	fail "MTU 400: an answer was not one whole message"
-awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
-	bad = 1 } END { exit bad }' "$AS_TMP/mtu.ans" >&2 ||
-	fail "MTU 400: not every request had one answer 200"
+one_200_each "$AS_TMP/mtu.ans" "MTU 400"
 expect_eq "MTU 400: rows charged" "$(($(charges) - n0))" 21
 expect_eq "MTU 400: answers sent by GSO" "$(($(p2pcd_stat answers_gso) - g0))" 0
 as_log_errors

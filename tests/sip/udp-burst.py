@@ -10,10 +10,9 @@ Waits up to 10 s for a final answer to every request, then prints one line
 per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
 it got, RETRY-AFTER: the header's value or -). BURST_HOST (default
 127.0.0.1) is the AS's address and BURST_SOURCE (the same by default) this
-end's. Exits 1 if a datagram was
-not one whole message: its body (after the first blank line) must be
-exactly Content-Length bytes (answers sent together by UDP GSO are cut by
-the kernel at fixed offsets)."""
+end's. Exits 1 if a datagram was not one whole message: its body (after
+the first blank line) must be exactly Content-Length bytes (answers sent
+together by UDP GSO are cut by the kernel at fixed offsets)."""
 import os, socket, sys, time
 
 port, doi, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]

@@ -56,6 +56,13 @@ charges() { q "SELECT count(*) FROM charging_records"; }
 p2pcd_stat() {
 	rpc stats.get_statistics p2pcd: | sed -n "s/^p2pcd:$1 = //p"
 }
+# one_200_each FILE WHAT: every request in udp-burst.py's output FILE was
+# answered 200, exactly once
+one_200_each() {
+	awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
+		bad = 1 } END { exit bad }' "$1" >&2 ||
+		fail "$2: not every request had one answer 200"
+}
 GRANT_RE='^<https://access\.test/grants/([A-Za-z0-9_-]{22})>;purpose=p2pcd-grant$'
 
 # --- success: 200, Call-Info grant reference, no body, rows, tokens
@@ -398,15 +405,6 @@ expect_eq "its retransmission absorbed" "$(($(p2pcd_stat retransmissions_absorbe
 expect_eq "overload count" "$(($(p2pcd_stat overload) - o0))" 8
 expect_eq "rows charged: the 200s only" "$(($(charges) - n0))" 5
 as_stop
-echo "50-module-acquire: PASS"
-
-# one_200_each FILE WHAT: every request in udp-burst.py's output FILE was
-# answered 200, exactly once
-one_200_each() {
-	awk '$2 != 200 || $3 != 1 { print "request " $1 ": " $2 ", " $3 " answers";
-		bad = 1 } END { exit bad }' "$1" >&2 ||
-		fail "$2: not every request had one answer 200"
-}
 
 # --- the answers of a batch to one address leave in one UDP GSO send
 # (reply_gso, the default), each padded to the longest with spaces after
@@ -461,3 +459,4 @@ expect_eq "MTU 400: answers sent by GSO" "$(($(p2pcd_stat answers_gso) - g0))" 0
 as_log_errors
 as_stop
 ok "a path MTU below the answers: GSO refused, the answers sent by sendmmsg()"
+echo "50-module-acquire: PASS"

@@ -41,11 +41,17 @@ export PGDATABASE=p2pcd PG_DIR=$pgdir
 # 300,000 purchases write about 600 MB of rows and 1 GB of WAL a minute.
 # A new cluster has no WAL segments to recycle: each new 16 MB segment
 # was zero-filled while commits waited (a 40-100 ms stall every 1.5-3 s
-# once past ~20 s); a cluster in service recycles its segments, which
-# wal_init_zero = off stands in for here
+# once past ~20 s). Without the zero fill (wal_init_zero = off) a new
+# segment is a sparse file, and each commit's fdatasync() then allocates
+# blocks: an ext4 journal commit, which waits for the kernel's writeback
+# of every other dirty file (the 30 s expiry of the relation pages: a
+# 100-170 ms stall about 30 s into a run). A cluster in service writes
+# into recycled segments, allocated long ago; warm_wal below gives this
+# one such segments before each acquisition run (min_wal_size keeps them)
 if [ "${BENCH_PGTUNE:-1}" != 0 ]; then
 	psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
 		-c "ALTER SYSTEM SET max_wal_size = '8GB'" \
+		-c "ALTER SYSTEM SET min_wal_size = '2GB'" \
 		-c "ALTER SYSTEM SET wal_buffers = '64MB'" \
 		-c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
 		-c "ALTER SYSTEM SET wal_init_zero = off" >/dev/null
@@ -73,6 +79,31 @@ if [ -n "${BENCH_SQL:-}" ]; then
 		[ -n "${s// /}" ] && q "$s" >/dev/null
 	done
 fi
+
+# warm_wal: at least 1.5 GB of recycled WAL segments ahead of the insert
+# position (BENCH_PGTUNE=0: none, a new cluster's segments). Logical
+# messages fill segments without touching a table; the checkpoint then
+# recycles every segment before it, those of the last run included.
+warm_wal() {
+	local ahead
+	[ "${BENCH_PGTUNE:-1}" != 0 ] || return 0
+	ahead=$(wal_ahead)
+	if [ "$ahead" -lt 1536 ]; then
+		q "SELECT count(pg_logical_emit_message(false, 'bench',
+			repeat('x', 1048576))) FROM generate_series(1, 1600)" >/dev/null
+	fi
+	q "SELECT pg_switch_wal()" >/dev/null
+	q "CHECKPOINT" >/dev/null
+	echo "WAL segments recycled ahead of the run: $(wal_ahead) MB"
+}
+# wal_ahead: MB of WAL segment files after the one being written
+wal_ahead() {
+	local cur
+	cur=$(q "SELECT pg_walfile_name(pg_current_wal_insert_lsn())")
+	ls "$PG_DIR/data/pg_wal" | awk -v c="$cur" \
+		'length($0) == 24 && /^[0-9A-F]+$/ && ($0 "") > (c "") {
+		n++ } END { print n * 16 }'
+}
 
 # cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)
 cpu_ticks() {
@@ -214,6 +245,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		cfg+=("${alt[@]}")
 		name=acquire-alt$sfx
 	fi
+	warm_wal
 	as_start -x tlsf -A "P2PCD_CHILDREN=$CH" -A "P2PCD_ASYNC=$ASYNC" \
 		-A P2PCD_DEBUG=1 "${cfg[@]}"
 	kill -0 "$AS_PID"

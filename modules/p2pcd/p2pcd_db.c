@@ -213,14 +213,21 @@ void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 	q->len += n;
 }
 
+/* nonzero if one of the 8 bytes of w is c */
+static inline uint64_t p2pcd_sql_has8(uint64_t w, unsigned char c)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t x = w ^ (ones * c);
+
+	return (x - ones) & ~x & (ones << 7);
+}
+
 /* nonzero if one of the 8 bytes of w is a quote, a backslash or a NUL
  * (the bytes a literal escapes or refuses) */
 static inline uint64_t p2pcd_sql_special8(uint64_t w)
 {
-	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
-	uint64_t q = w ^ (ones * '\''), b = w ^ (ones * '\\');
-
-	return (((w - ones) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+	return p2pcd_sql_has8(w, 0) | p2pcd_sql_has8(w, '\'')
+		   | p2pcd_sql_has8(w, '\\');
 }
 
 void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
@@ -263,6 +270,73 @@ void p2pcd_sql_lit_or_null(p2pcd_sql_t *q, const char *s, int len)
 		p2pcd_sql_add(q, "NULL");
 	else
 		p2pcd_sql_lit(q, s, len);
+}
+
+void p2pcd_sql_arr_open(p2pcd_sql_t *q)
+{
+	p2pcd_sql_add(q, "E'{");
+}
+
+void p2pcd_sql_arr_close(p2pcd_sql_t *q)
+{
+	p2pcd_sql_add(q, "}'");
+}
+
+/*
+ * An element is a double-quoted string inside the E'' literal: the array
+ * parser wants a backslash before '"' and '\', the literal doubles each
+ * backslash and quote again.
+ */
+void p2pcd_sql_arr_str(p2pcd_sql_t *q, int first, const char *s, int len)
+{
+	uint64_t w;
+	int i = 0;
+	char *d;
+
+	if(p2pcd_sql_reserve(q, 4 * len + 3) < 0)
+		return;
+	d = q->s + q->len;
+	if(!first)
+		*d++ = ',';
+	*d++ = '"';
+	for(; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if(p2pcd_sql_special8(w) | p2pcd_sql_has8(w, '"'))
+			break;
+		memcpy(d, &w, 8);
+		d += 8;
+	}
+	for(; i < len; i++) {
+		switch(s[i]) {
+			case '\0':
+				q->err = 1;
+				return;
+			case '\'':
+				*d++ = '\'';
+				break;
+			case '\\':
+				memcpy(d, "\\\\\\", 3);
+				d += 3;
+				break;
+			case '"':
+				memcpy(d, "\\\\", 2);
+				d += 2;
+				break;
+		}
+		*d++ = s[i];
+	}
+	*d++ = '"';
+	*d = '\0';
+	q->len = d - q->s;
+}
+
+void p2pcd_sql_arr_str_or_null(
+		p2pcd_sql_t *q, int first, const char *s, int len)
+{
+	if(s == NULL || len <= 0)
+		p2pcd_sql_add(q, first ? "NULL" : ",NULL");
+	else
+		p2pcd_sql_arr_str(q, first, s, len);
 }
 
 void p2pcd_sql_bytea(p2pcd_sql_t *q, const unsigned char *p, int len)

@@ -42,6 +42,14 @@ void p2pcd_sql_addf(p2pcd_sql_t *q, const char *fmt, ...)
 void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len);
 /* NULL when s is empty, else a literal */
 void p2pcd_sql_lit_or_null(p2pcd_sql_t *q, const char *s, int len);
+/* a text[] literal E'{...}': open, then one call per element (first
+ * nonzero for the first), then close */
+void p2pcd_sql_arr_open(p2pcd_sql_t *q);
+void p2pcd_sql_arr_str(p2pcd_sql_t *q, int first, const char *s, int len);
+/* a NULL element when s is empty */
+void p2pcd_sql_arr_str_or_null(
+		p2pcd_sql_t *q, int first, const char *s, int len);
+void p2pcd_sql_arr_close(p2pcd_sql_t *q);
 /* decode('HEX','hex') for binary values */
 void p2pcd_sql_bytea(p2pcd_sql_t *q, const unsigned char *p, int len);
 

@@ -10,7 +10,9 @@ Waits up to 10 s for a final answer to every request, then prints one line
 per request: "K CODE ANSWERS RETRY-AFTER" (ANSWERS: how many final answers
 it got, RETRY-AFTER: the header's value or -). BURST_HOST (default
 127.0.0.1) is the AS's address and BURST_SOURCE (the same by default) this
-end's. Exits 1 if a datagram was not one whole message: its body (after
+end's. BURST_ICID: request K's icid-value is "BURST_ICID-K" (a quoted
+string: the value may hold quotes and backslashes) and the even ones carry
+no orig-ioi. Exits 1 if a datagram was not one whole message: its body (after
 the first blank line) must be exactly Content-Length bytes (answers sent
 together by UDP GSO are cut by the kernel at fixed offsets)."""
 import os, socket, sys, time
@@ -18,6 +20,7 @@ import os, socket, sys, time
 port, doi, tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 host = os.environ.get("BURST_HOST", "127.0.0.1")
 src = os.environ.get("BURST_SOURCE", host)
+icid = os.environ.get("BURST_ICID")
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((src, 0))
 lport = s.getsockname()[1]
@@ -26,6 +29,10 @@ reqs = []
 
 def request(k, long_via=False):
     cid = "%s-%d" % (tag, k)
+    pcv = "icid-value=%s;orig-ioi=ims.test" % cid
+    if icid is not None:
+        pcv = 'icid-value="%s-%d"' % (icid, k) + (
+            ";orig-ioi=ims.test" if k % 2 else "")
     via2 = ("Via: SIP/2.0/UDP 127.0.0.2:5060;branch=z9hG4bK-%s;x=%s\r\n"
             % (cid, "a" * 1500)) if long_via else ""
     return ("MESSAGE sip:%s@%s:%d SIP/2.0\r\n"
@@ -36,10 +43,10 @@ def request(k, long_via=False):
             "To: <sip:%s@127.0.0.1>\r\n"
             "Call-ID: %s\r\nCSeq: 1 MESSAGE\r\n"
             "P-Asserted-Identity: <sip:burst-%d@ims.test>\r\n"
-            "P-Charging-Vector: icid-value=%s;orig-ioi=ims.test\r\n"
+            "P-Charging-Vector: %s\r\n"
             "Content-Length: 0\r\n\r\n"
             % (doi, host, port, src, lport, cid, via2, cid, doi, cid, k,
-               cid)).encode()
+               pcv)).encode()
 
 
 for w in sys.argv[4:]:

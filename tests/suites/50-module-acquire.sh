@@ -430,6 +430,45 @@ for gso in 1 0; do
 done
 ok "a batch's answers to one address: one GSO send (reply_gso 1), sendmmsg (0)"
 
+# --- a batch's values reach PostgreSQL as the text[] arrays of a prepared
+# statement: icid-values with a quote, a double quote and a backslash, and
+# no orig-ioi in every second request (NULL elements among the values),
+# stored byte-exact. Request 1 commits alone, the next 12 in one batch.
+# Then the AS's database sessions are cut (the prepared statements go
+# with them): the next batch still charges each request once, and the one
+# after it runs as a batch again, with no failed statement (one async
+# worker: every batch goes through the same session).
+as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=1 \
+	-A P2PCD_ASYNC=1 -A P2PCD_BATCH_WORKERS=1
+META=$'m\'e"t\\a'
+failed() { grep -c "database statement failed" "$AS_TMP/kamailio.log" || true; }
+for step in arrays reconnected prepared-again; do
+	n0=$(charges)
+	b0=$(p2pcd_stat batches)
+	f0=$(failed)
+	BURST_ICID="$META.$step" "$TOP/tests/sip/udp-burst.py" "$AS_PORT" \
+		10.9999/t.one "arr-$step-$$" 1 +100 12 >"$AS_TMP/arr.ans" ||
+		fail "$step: udp-burst.py failed"
+	one_200_each "$AS_TMP/arr.ans" "$step"
+	expect_eq "$step: rows charged" "$(($(charges) - n0))" 13
+	expect_eq "$step: batches (1, then 12)" "$(($(p2pcd_stat batches) - b0))" 2
+	expect_eq "$step: icid byte-exact, orig-ioi NULL in the even requests" \
+		"$(q "SELECT count(*) FILTER (WHERE orig_ioi IS NULL),
+			count(*) FILTER (WHERE orig_ioi = 'ims.test'),
+			count(*) FILTER (WHERE icid = \$m\$$META.$step-8\$m\$)
+			FROM charging_records WHERE starts_with(icid, \$m\$$META.$step-\$m\$)")" \
+		$'6\t7\t1'
+	[ "$step" = reconnected ] || [ "$(failed)" = "$f0" ] || {
+		grep -B2 -A2 "database statement failed" "$AS_TMP/kamailio.log" >&2
+		fail "$step: $(($(failed) - f0)) failed statements (above)"
+	}
+	[ "$step" = arrays ] &&
+		q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = 'p2pcd' AND pid <> pg_backend_pid()" >/dev/null
+done
+as_stop
+ok "batches as prepared text[] arrays: byte-exact, NULLs, prepared again after a reconnect"
+
 # --- a path MTU below the answers' length (400 bytes, a tunnel's say):
 # the kernel refuses a GSO send of segments that do not fit (EINVAL), and
 # the AS sends that batch's answers by sendmmsg() (IP fragments); every

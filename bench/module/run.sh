@@ -105,6 +105,11 @@ wal_ahead() {
 		n++ } END { print n * 16 }'
 }
 
+# seqscans: sequential scans of charging_records reported so far
+seqscans() {
+	q "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'charging_records'"
+}
+
 # cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)
 cpu_ticks() {
 	local p t=0 s
@@ -250,6 +255,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		-A P2PCD_DEBUG=1 "${cfg[@]}"
 	kill -0 "$AS_PID"
 	n0=$(q "SELECT count(*) FROM charging_records")
+	s0=$(seqscans)
 	w0=$(q "SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
 	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
@@ -259,14 +265,17 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, "\t"); split(b, y, "\t");
 		n = y[1] - x[1]; t = y[2] - x[2];
 		printf "WAL syncs: %d, mean %.2f ms each\n", n, n ? t / n : 0 }'
-	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
-	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
 	stats=$(rpc stats.get_statistics p2pcd:)
 	batches=$(sed -n 's/^p2pcd:batches = //p' <<<"$stats")
 	gso=$(sed -n 's/^p2pcd:answers_gso = //p' <<<"$stats")
 	echo "batches: ${batches:-?} for $oks answers 200 ($(awk -v a="$oks" -v b="${batches:-0}" 'BEGIN { printf "%.1f", b ? a / b : 0 }') acquisitions per commit); answers sent by GSO: ${gso:-?}"
 	as_stop
+	# the AS's sessions have reported their scans (they ended): its plans
+	# read charging_records by its key only
+	echo "sequential scans of charging_records by the AS: $(($(seqscans) - s0))"
+	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
+	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
 	anchor "bare-after$sfx" bare2
 	results+=("$acq" "$bare2")
 done

@@ -160,13 +160,13 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
  */
 #define P2PCD_ACQ_SQL                                                         \
 	"(text, text, text, text, text, text, text, bigint, text, text) AS "      \
-	"WITH c AS (SELECT doi, price_cents, currency FROM content "              \
-	"WHERE state = 'active' AND doi = $1), "                                  \
+	"WITH c AS (SELECT doi, state, price_cents, currency FROM content "       \
+	"WHERE doi = $1), "                                                       \
 	"prev AS (SELECT grant_id FROM charging_records WHERE request_id = $2), " \
 	"g AS (INSERT INTO grants (id, doi, impu, subject, role, adm_token, "     \
 	"lic_token, expires) SELECT $3, c.doi, $4, $5, 'leech', $6, $7, "         \
-	"to_timestamp($8) FROM c WHERE NOT EXISTS (SELECT 1 FROM prev) "          \
-	"RETURNING id), "                                                         \
+	"to_timestamp($8) FROM c WHERE c.state = 'active' AND NOT EXISTS "        \
+	"(SELECT 1 FROM prev) RETURNING id), "                                    \
 	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, "  \
 	"doi, grant_id, amount_cents, currency) SELECT $2, $9, $10, $4, c.doi, "  \
 	"g.id, c.price_cents, c.currency FROM c, g RETURNING grant_id) "          \
@@ -186,14 +186,15 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 	"WITH req AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, "   \
 	"$10) WITH ORDINALITY AS u(doi, rid, gid, impu, sub, adm, lic, icid, " \
 	"ioi, n)), "                                                           \
-	"c AS (SELECT req.*, t.price_cents, t.currency FROM req "              \
-	"JOIN content t ON t.doi = req.doi AND t.state = 'active'), "          \
+	"c AS (SELECT req.*, t.state, t.price_cents, t.currency FROM req "     \
+	"JOIN content t ON t.doi = req.doi), "                                 \
 	"prev AS (SELECT req.n, cr.grant_id FROM req JOIN "                    \
 	"charging_records cr ON cr.request_id = req.rid), "                    \
 	"g AS (INSERT INTO grants (id, doi, impu, subject, role, "             \
 	"adm_token, lic_token, expires) SELECT gid, doi, impu, sub, "          \
-	"'leech', adm, lic, to_timestamp($8) FROM c WHERE NOT EXISTS "         \
-	"(SELECT 1 FROM prev WHERE prev.n = c.n) RETURNING id), "              \
+	"'leech', adm, lic, to_timestamp($8) FROM c WHERE c.state = 'active' " \
+	"AND NOT EXISTS (SELECT 1 FROM prev WHERE prev.n = c.n) RETURNING "    \
+	"id), "                                                                \
 	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, "     \
 	"impu, doi, grant_id, amount_cents, currency) SELECT c.rid, "          \
 	"c.icid, c.ioi, c.impu, c.doi, g.id, c.price_cents, c.currency "       \
@@ -202,6 +203,19 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 	"THEN coalesce(t.state, '') END::varchar FROM req "                    \
 	"LEFT JOIN prev ON prev.n = req.n LEFT JOIN r ON r.grant_id = "        \
 	"req.gid LEFT JOIN content t ON t.doi = req.doi ORDER BY req.n"
+
+/*
+ * Sent before each EXECUTE in the same query string (one implicit
+ * transaction, so the settings end with it): a plan made for this session
+ * is kept, and one made while a table was small reads it whole (a
+ * sequential scan, a hash or merge join) as it grows. At the start of a
+ * bench run 1568 batches read 33 million rows of charging_records so,
+ * until ANALYZE made a new plan. Nested loops over the keys are the plan
+ * for a few rows at any table size.
+ */
+#define P2PCD_ACQ_PLAN                                                  \
+	"SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; " \
+	"SET LOCAL enable_mergejoin = off; "
 
 /* a statement this process prepares on its connection: the number in its
  * name, 0 when not prepared */
@@ -296,7 +310,8 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		if(p2pcd_acq_one.num == 0 && p2pcd_acq_prepare(&p2pcd_acq_one) < 0)
 			break;
 		p2pcd_sql_init(&q);
-		p2pcd_sql_addf(&q, "EXECUTE p2pcd_acq_%u(", p2pcd_acq_one.num);
+		p2pcd_sql_addf(
+				&q, P2PCD_ACQ_PLAN "EXECUTE p2pcd_acq_%u(", p2pcd_acq_one.num);
 		p2pcd_sql_lit(&q, a->c.doi, a->c.doi_len);
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
@@ -381,7 +396,8 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 				   + 2 * P2PCD_SUBJECT_LEN + 9 * 4;
 		p2pcd_sql_init(&q);
 		p2pcd_sql_reserve(&q, len);
-		p2pcd_sql_addf(&q, "EXECUTE p2pcd_acqb_%u(", p2pcd_acq_many.num);
+		p2pcd_sql_addf(&q, P2PCD_ACQ_PLAN "EXECUTE p2pcd_acqb_%u(",
+				p2pcd_acq_many.num);
 		/* the arrays $1-$7, $9 and $10, column by column */
 		for(c = 0; c < 9; c++) {
 			if(c == 7) {

@@ -469,6 +469,23 @@ done
 as_stop
 ok "batches as prepared text[] arrays: byte-exact, NULLs, prepared again after a reconnect"
 
+# --- the AS's plans read charging_records by its key, though they are
+# made once per session while the table is small (as here): no sequential
+# scan of it while batches and single acquisitions run. The AS's sessions
+# report their scans when they end (as_stop), and nothing else queries
+# the database meanwhile.
+seqscans() {
+	q "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'charging_records'"
+}
+s0=$(seqscans)
+as_start -A P2PCD_BATCH_WAIT=300000 -A P2PCD_BATCH_SIBLINGS=1
+"$TOP/tests/sip/udp-burst.py" "$AS_PORT" 10.9999/t.one "plan-$$" \
+	1 +100 12 +400 12 +400 1 >"$AS_TMP/plan.ans" || fail "udp-burst.py failed"
+as_stop
+one_200_each "$AS_TMP/plan.ans" "plans"
+expect_eq "sequential scans of charging_records by the AS" \
+	"$(($(seqscans) - s0))" 0
+
 # --- a path MTU below the answers' length (400 bytes, a tunnel's say):
 # the kernel refuses a GSO send of segments that do not fit (EINVAL), and
 # the AS sends that batch's answers by sendmmsg() (IP fragments); every

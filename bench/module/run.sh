@@ -43,11 +43,9 @@ export PGDATABASE=p2pcd PG_DIR=$pgdir
 # was zero-filled while commits waited (a 40-100 ms stall every 1.5-3 s
 # once past ~20 s). Without the zero fill (wal_init_zero = off) a new
 # segment is a sparse file, and each commit's fdatasync() then allocates
-# blocks: an ext4 journal commit, which waits for the kernel's writeback
-# of every other dirty file (the 30 s expiry of the relation pages: a
-# 100-170 ms stall about 30 s into a run). A cluster in service writes
-# into recycled segments, allocated long ago; warm_wal below gives this
-# one such segments before each acquisition run (min_wal_size keeps them)
+# blocks too. A cluster in service writes into recycled segments,
+# allocated long ago; warm_wal below gives this one such segments before
+# each acquisition run (min_wal_size keeps them)
 if [ "${BENCH_PGTUNE:-1}" != 0 ]; then
 	psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
 		-c "ALTER SYSTEM SET max_wal_size = '8GB'" \
@@ -256,15 +254,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	kill -0 "$AS_PID"
 	n0=$(q "SELECT count(*) FROM charging_records")
 	s0=$(seqscans)
-	w0=$(q "SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
+	w0=$(q "SELECT wal_sync, wal_sync_time, wal_bytes, wal_fpi FROM pg_stat_wal")
 	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
 	# the commits' wait for the disk (track_wal_io_timing): what the
 	# response time's tail follows on this machine
-	w1=$(q "SELECT wal_sync, wal_sync_time FROM pg_stat_wal")
+	# and the WAL's volume, with the full-page images (the first change of
+	# each page after a checkpoint writes the whole page)
+	w1=$(q "SELECT wal_sync, wal_sync_time, wal_bytes, wal_fpi FROM pg_stat_wal")
 	awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, "\t"); split(b, y, "\t");
 		n = y[1] - x[1]; t = y[2] - x[2];
-		printf "WAL syncs: %d, mean %.2f ms each\n", n, n ? t / n : 0 }'
+		printf "WAL syncs: %d, mean %.2f ms each; WAL %.0f MB, %d full-page images\n",
+			n, n ? t / n : 0, (y[3] - x[3]) / 1048576, y[4] - x[4] }'
 	oks=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' <<<"$acq")
 	stats=$(rpc stats.get_statistics p2pcd:)
 	batches=$(sed -n 's/^p2pcd:batches = //p' <<<"$stats")

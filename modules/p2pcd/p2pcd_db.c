@@ -230,10 +230,30 @@ static inline uint64_t p2pcd_sql_special8(uint64_t w)
 		   | p2pcd_sql_has8(w, '\\');
 }
 
-void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
+/*
+ * Copy s to *d 8 bytes at a time up to the first 8 that hold a special
+ * byte (or a '"' too, with dquote): tokens and ids have none (byte by
+ * byte this loop was 1.5 % of the module's CPU). Returns the bytes
+ * copied; *d moves past them.
+ */
+static int p2pcd_sql_copy_plain(char **d, const char *s, int len, int dquote)
 {
 	uint64_t w;
-	int i = 0;
+	int i;
+
+	for(i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if(p2pcd_sql_special8(w) | (dquote ? p2pcd_sql_has8(w, '"') : 0))
+			break;
+		memcpy(*d, &w, 8);
+		*d += 8;
+	}
+	return i;
+}
+
+void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
+{
+	int i;
 	char *d;
 
 	if(p2pcd_sql_reserve(q, 2 * len + 3) < 0)
@@ -241,16 +261,7 @@ void p2pcd_sql_lit(p2pcd_sql_t *q, const char *s, int len)
 	d = q->s + q->len;
 	*d++ = 'E';
 	*d++ = '\'';
-	/* tokens and ids have none of the special bytes: copy them 8 at a
-	 * time (byte by byte this loop was 1.5 % of the module's CPU) */
-	for(; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		if(p2pcd_sql_special8(w))
-			break;
-		memcpy(d, &w, 8);
-		d += 8;
-	}
-	for(; i < len; i++) {
+	for(i = p2pcd_sql_copy_plain(&d, s, len, 0); i < len; i++) {
 		if(s[i] == '\0') {
 			q->err = 1;
 			return;
@@ -289,8 +300,7 @@ void p2pcd_sql_arr_close(p2pcd_sql_t *q)
  */
 void p2pcd_sql_arr_str(p2pcd_sql_t *q, int first, const char *s, int len)
 {
-	uint64_t w;
-	int i = 0;
+	int i;
 	char *d;
 
 	if(p2pcd_sql_reserve(q, 4 * len + 3) < 0)
@@ -299,14 +309,7 @@ void p2pcd_sql_arr_str(p2pcd_sql_t *q, int first, const char *s, int len)
 	if(!first)
 		*d++ = ',';
 	*d++ = '"';
-	for(; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		if(p2pcd_sql_special8(w) | p2pcd_sql_has8(w, '"'))
-			break;
-		memcpy(d, &w, 8);
-		d += 8;
-	}
-	for(; i < len; i++) {
+	for(i = p2pcd_sql_copy_plain(&d, s, len, 1); i < len; i++) {
 		switch(s[i]) {
 			case '\0':
 				q->err = 1;

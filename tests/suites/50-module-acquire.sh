@@ -462,9 +462,10 @@ for step in arrays reconnected prepared-again; do
 		grep -B2 -A2 "database statement failed" "$AS_TMP/kamailio.log" >&2
 		fail "$step: $(($(failed) - f0)) failed statements (above)"
 	}
-	[ "$step" = arrays ] &&
+	if [ "$step" = arrays ]; then
 		q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 			WHERE datname = 'p2pcd' AND pid <> pg_backend_pid()" >/dev/null
+	fi
 done
 as_stop
 ok "batches as prepared text[] arrays: byte-exact, NULLs, prepared again after a reconnect"

@@ -257,10 +257,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	w0=$(q "SELECT wal_sync, wal_sync_time, wal_bytes, wal_fpi FROM pg_stat_wal")
 	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
-	# the commits' wait for the disk (track_wal_io_timing): what the
-	# response time's tail follows on this machine
-	# and the WAL's volume, with the full-page images (the first change of
-	# each page after a checkpoint writes the whole page)
+	# the commits' wait for the disk (track_wal_io_timing), and the WAL's
+	# volume with its full-page images (the first change of each page
+	# after a checkpoint writes the whole page)
 	w1=$(q "SELECT wal_sync, wal_sync_time, wal_bytes, wal_fpi FROM pg_stat_wal")
 	awk -v a="$w0" -v b="$w1" 'BEGIN { split(a, x, "\t"); split(b, y, "\t");
 		n = y[1] - x[1]; t = y[2] - x[2];

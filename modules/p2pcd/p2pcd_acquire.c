@@ -310,8 +310,8 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		if(p2pcd_acq_one.num == 0 && p2pcd_acq_prepare(&p2pcd_acq_one) < 0)
 			break;
 		p2pcd_sql_init(&q);
-		p2pcd_sql_addf(
-				&q, P2PCD_ACQ_PLAN "EXECUTE p2pcd_acq_%u(", p2pcd_acq_one.num);
+		p2pcd_sql_addf(&q, P2PCD_ACQ_PLAN "EXECUTE %s_%u(", p2pcd_acq_one.name,
+				p2pcd_acq_one.num);
 		p2pcd_sql_lit(&q, a->c.doi, a->c.doi_len);
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
@@ -353,6 +353,35 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		p2pcd_acq_unavailable(job);
 }
 
+/* the batch statement's text[] parameters, in order: $1-$7, $9, $10 */
+#define P2PCD_ACQ_COLS 9
+
+/* request a's element of the batch statement's array parameter c */
+static str p2pcd_acq_col(
+		int c, p2pcd_acq_t *a, p2pcd_tokens_t *t, char *gid, char *sub)
+{
+	switch(c) {
+		case 0:
+			return (str){a->c.doi, a->c.doi_len};
+		case 1:
+			return (str){a->request_id, strlen(a->request_id)};
+		case 2:
+			return (str){gid, strlen(gid)};
+		case 3:
+			return (str){a->id.impu, a->id.impu_len};
+		case 4:
+			return (str){sub, strlen(sub)};
+		case 5:
+			return (str){t->adm, t->adm_len};
+		case 6:
+			return (str){t->lic, t->lic_len};
+		case 7:
+			return (str){a->id.icid, a->id.icid_len};
+		default:
+			return (str){a->id.orig_ioi, a->id.orig_ioi_len};
+	}
+}
+
 /*
  * A batch of acquisitions in one statement (P2PCD_ACQ_BATCH_SQL). If it
  * fails (the database is down, the session was reset and lost the
@@ -369,6 +398,7 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 	db1_res_t *res = NULL;
 	long long now, exp;
 	int i, c, len, minted, ret = -1;
+	str v;
 
 	now = time(NULL);
 	exp = now + p2pcd_grant_ttl;
@@ -390,57 +420,27 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 		/* sized once: the elements, their quotes and commas, and room
 		 * for the escapes of the longest (a token) */
 		for(i = 0, len = 4096; i < n; i++)
-			len += a[i]->c.doi_len + strlen(a[i]->request_id)
-				   + a[i]->id.impu_len + a[i]->id.icid_len
-				   + a[i]->id.orig_ioi_len + tok[i].adm_len + tok[i].lic_len
-				   + 2 * P2PCD_SUBJECT_LEN + 9 * 4;
+			for(c = 0; c < P2PCD_ACQ_COLS; c++)
+				len += p2pcd_acq_col(c, a[i], &tok[i], gid[i], sub[i]).len + 4;
 		p2pcd_sql_init(&q);
 		p2pcd_sql_reserve(&q, len);
-		p2pcd_sql_addf(&q, P2PCD_ACQ_PLAN "EXECUTE p2pcd_acqb_%u(",
+		p2pcd_sql_addf(&q, P2PCD_ACQ_PLAN "EXECUTE %s_%u(", p2pcd_acq_many.name,
 				p2pcd_acq_many.num);
-		/* the arrays $1-$7, $9 and $10, column by column */
-		for(c = 0; c < 9; c++) {
+		for(c = 0; c < P2PCD_ACQ_COLS; c++) {
 			if(c == 7) {
-				p2pcd_sql_int(&q, exp);
+				p2pcd_sql_int(&q, exp); /* $8 */
 				p2pcd_sql_add(&q, ", ");
 			}
 			p2pcd_sql_arr_open(&q);
 			for(i = 0; i < n; i++) {
-				switch(c) {
-					case 0:
-						p2pcd_sql_arr_str(&q, !i, a[i]->c.doi, a[i]->c.doi_len);
-						break;
-					case 1:
-						p2pcd_sql_arr_str(&q, !i, a[i]->request_id,
-								strlen(a[i]->request_id));
-						break;
-					case 2:
-						p2pcd_sql_arr_str(&q, !i, gid[i], strlen(gid[i]));
-						break;
-					case 3:
-						p2pcd_sql_arr_str(
-								&q, !i, a[i]->id.impu, a[i]->id.impu_len);
-						break;
-					case 4:
-						p2pcd_sql_arr_str(&q, !i, sub[i], strlen(sub[i]));
-						break;
-					case 5:
-						p2pcd_sql_arr_str(&q, !i, tok[i].adm, tok[i].adm_len);
-						break;
-					case 6:
-						p2pcd_sql_arr_str(&q, !i, tok[i].lic, tok[i].lic_len);
-						break;
-					case 7:
-						p2pcd_sql_arr_str_or_null(
-								&q, !i, a[i]->id.icid, a[i]->id.icid_len);
-						break;
-					default:
-						p2pcd_sql_arr_str_or_null(&q, !i, a[i]->id.orig_ioi,
-								a[i]->id.orig_ioi_len);
-				}
+				v = p2pcd_acq_col(c, a[i], &tok[i], gid[i], sub[i]);
+				if(c < 7)
+					p2pcd_sql_arr_str(&q, !i, v.s, v.len);
+				else /* icid and orig-ioi: NULL when absent */
+					p2pcd_sql_arr_str_or_null(&q, !i, v.s, v.len);
 			}
 			p2pcd_sql_arr_close(&q);
-			p2pcd_sql_add(&q, c < 8 ? ", " : ")");
+			p2pcd_sql_add(&q, c < P2PCD_ACQ_COLS - 1 ? ", " : ")");
 		}
 		ret = p2pcd_db_exec(&q, &res);
 		p2pcd_sql_free(&q);

@@ -8,8 +8,8 @@
  * In the SIP worker: trust, identity, DOI, body, cache. In the job (async
  * worker): one SQL statement, hence one transaction, that re-checks the
  * content state, inserts the grant and the charging record unless the
- * request id (SHA-256 of Call-ID, CSeq, DOI and identity) was charged
- * before, and returns the grant id of the first charge. The 200 OK carries
+ * request id (the first 128 bits of the SHA-256 of Call-ID, CSeq, DOI and
+ * identity) was charged before, and returns the grant id of the first charge. The 200 OK carries
  * Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant and no
  * body (RFC 3428).
  */
@@ -37,12 +37,16 @@
 #include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
 
+/* bytes of the digest kept as the request id: 128 bits, collision-free at
+ * any number of purchases, and a smaller index than the whole digest */
+#define P2PCD_REQUEST_ID_LEN 16
+
 typedef struct p2pcd_acq
 {
 	p2pcd_ident_t id;
 	p2pcd_content_t c;
 	char rights[P2PCD_RIGHTS_MAX + 1];
-	char request_id[2 * P2PCD_SHA256_LEN + 1];
+	char request_id[2 * P2PCD_REQUEST_ID_LEN + 1];
 } p2pcd_acq_t;
 
 int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
@@ -60,9 +64,11 @@ int p2pcd_ruri_doi(sip_msg_t *msg, char *out, int size, str *doi)
 	return 0;
 }
 
-/* the request id (hex, into out) and its digest (into h) */
+/* the request id (hex, into out: the digest's first 128 bits, stored as
+ * bytea) and the whole digest (into h) */
 static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
-		char out[2 * P2PCD_SHA256_LEN + 1], unsigned char h[P2PCD_SHA256_LEN])
+		char out[2 * P2PCD_REQUEST_ID_LEN + 1],
+		unsigned char h[P2PCD_SHA256_LEN])
 {
 	struct p2pcd_sha256 st;
 	struct cseq_body *cs;
@@ -82,7 +88,7 @@ static int p2pcd_request_id(sip_msg_t *msg, str *doi, p2pcd_ident_t *id,
 	p2pcd_sha256_update(&st, "\n", 1);
 	p2pcd_sha256_update(&st, id->impu, id->impu_len);
 	p2pcd_sha256_final(&st, h);
-	p2pcd_hex_public(h, P2PCD_SHA256_LEN, out);
+	p2pcd_hex_public(h, P2PCD_REQUEST_ID_LEN, out);
 	return 0;
 }
 
@@ -136,8 +142,9 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 
 	p2pcd_sql_init(&q);
 	p2pcd_sql_add(&q, "SELECT grant_id FROM charging_records "
-					  "WHERE request_id = ");
+					  "WHERE request_id = decode(");
 	p2pcd_sql_lit(&q, a->request_id, strlen(a->request_id));
+	p2pcd_sql_add(&q, ", 'hex')");
 	if(p2pcd_db_exec(&q, &res) == 0) {
 		ret = 0;
 		if(p2pcd_db_str(res, 0, 0, &gid) == 0) {
@@ -154,24 +161,26 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 /*
  * The acquisition statement, prepared once per connection (parse and plan
  * once: most of the database's CPU otherwise). Parameters: $1 doi, $2
- * request id, $3 grant id, $4 IMPU, $5 subject, $6 admission token, $7
+ * request id (hex), $3 grant id, $4 IMPU, $5 subject, $6 admission token, $7
  * license token, $8 expiry (unix time), $9 icid, $10 orig-ioi. Returns
  * the answer's row (see p2pcd_acq_answer).
  */
-#define P2PCD_ACQ_SQL                                                         \
-	"(text, text, text, text, text, text, text, bigint, text, text) AS "      \
-	"WITH c AS (SELECT doi, state, price_cents, currency FROM content "       \
-	"WHERE doi = $1), "                                                       \
-	"prev AS (SELECT grant_id FROM charging_records WHERE request_id = $2), " \
-	"g AS (INSERT INTO grants (id, doi, impu, subject, role, adm_token, "     \
-	"lic_token, expires) SELECT $3, c.doi, $4, $5, 'leech', $6, $7, "         \
-	"to_timestamp($8) FROM c WHERE c.state = 'active' AND NOT EXISTS "        \
-	"(SELECT 1 FROM prev) RETURNING id), "                                    \
-	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, "  \
-	"doi, grant_id, amount_cents, currency) SELECT $2, $9, $10, $4, c.doi, "  \
-	"g.id, c.price_cents, c.currency FROM c, g RETURNING grant_id) "          \
-	"SELECT (SELECT grant_id FROM prev)::varchar, CASE WHEN NOT EXISTS "      \
-	"(SELECT 1 FROM r) THEN coalesce((SELECT state FROM content WHERE "       \
+#define P2PCD_ACQ_SQL                                                        \
+	"(text, text, text, text, text, text, text, bigint, text, text) AS "     \
+	"WITH c AS (SELECT doi, state, price_cents, currency FROM content "      \
+	"WHERE doi = $1), "                                                      \
+	"prev AS (SELECT grant_id FROM charging_records WHERE request_id = "     \
+	"decode($2, 'hex')), "                                                   \
+	"g AS (INSERT INTO grants (id, doi, impu, subject, role, adm_token, "    \
+	"lic_token, expires) SELECT $3, c.doi, $4, $5, 'leech', $6, $7, "        \
+	"to_timestamp($8) FROM c WHERE c.state = 'active' AND NOT EXISTS "       \
+	"(SELECT 1 FROM prev) RETURNING id), "                                   \
+	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, " \
+	"doi, grant_id, amount_cents, currency) SELECT decode($2, 'hex'), $9, "  \
+	"$10, $4, c.doi, g.id, c.price_cents, c.currency FROM c, g RETURNING "   \
+	"grant_id) "                                                             \
+	"SELECT (SELECT grant_id FROM prev)::varchar, CASE WHEN NOT EXISTS "     \
+	"(SELECT 1 FROM r) THEN coalesce((SELECT state FROM content WHERE "      \
 	"doi = $1), '') END::varchar"
 
 /*
@@ -189,15 +198,16 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 	"c AS (SELECT req.*, t.state, t.price_cents, t.currency FROM req "     \
 	"JOIN content t ON t.doi = req.doi), "                                 \
 	"prev AS (SELECT req.n, cr.grant_id FROM req JOIN "                    \
-	"charging_records cr ON cr.request_id = req.rid), "                    \
+	"charging_records cr ON cr.request_id = decode(req.rid, 'hex')), "     \
 	"g AS (INSERT INTO grants (id, doi, impu, subject, role, "             \
 	"adm_token, lic_token, expires) SELECT gid, doi, impu, sub, "          \
 	"'leech', adm, lic, to_timestamp($8) FROM c WHERE c.state = 'active' " \
 	"AND NOT EXISTS (SELECT 1 FROM prev WHERE prev.n = c.n) RETURNING "    \
 	"id), "                                                                \
 	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, "     \
-	"impu, doi, grant_id, amount_cents, currency) SELECT c.rid, "          \
-	"c.icid, c.ioi, c.impu, c.doi, g.id, c.price_cents, c.currency "       \
+	"impu, doi, grant_id, amount_cents, currency) SELECT decode(c.rid, "   \
+	"'hex'), c.icid, c.ioi, c.impu, c.doi, g.id, c.price_cents, "          \
+	"c.currency "                                                          \
 	"FROM c JOIN g ON g.id = c.gid RETURNING grant_id) "                   \
 	"SELECT prev.grant_id::varchar, CASE WHEN r.grant_id IS NULL "         \
 	"THEN coalesce(t.state, '') END::varchar FROM req "                    \

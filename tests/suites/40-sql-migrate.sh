@@ -56,8 +56,19 @@ refuse "unknown publisher" "$ins_content VALUES ('10.9999/d', 'D', decode(repeat
 refuse "bad grant id" "INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('short', '10.9999/a', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now())"
 gid=AAAAAAAAAAAAAAAAAAAAAA
 q "INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('$gid', '10.9999/a', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now() + interval '1 day')" >/dev/null
-q "INSERT INTO charging_records (request_id, impu, doi, grant_id, amount_cents, currency) VALUES ('r1', 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')" >/dev/null
-refuse "second charge for one request" "INSERT INTO charging_records (request_id, impu, doi, grant_id, amount_cents, currency) VALUES ('r1', 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')"
+ins_charge="INSERT INTO charging_records (request_id, impu, doi, grant_id, amount_cents, currency)"
+q "$ins_charge VALUES (decode(repeat('e1',16),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')" >/dev/null
+refuse "second charge for one request" "$ins_charge VALUES (decode(repeat('e1',16),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')"
+refuse "request id of 32 bytes" "$ins_charge VALUES (decode(repeat('e2',32),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')"
+refuse "charge for an unknown grant" "$ins_charge VALUES (decode(repeat('e3',16),'hex'), 'sip:b@ims.test', '10.9999/a', 'BBBBBBBBBBBBBBBBBBBBBB', 100, 'EUR')"
+# Each index on a random key costs a full-page image per insert after a
+# checkpoint (0009): the purchase tables keep only those a reader needs.
+expect_eq "indexes of grants and charging_records" \
+	"$(q "SELECT string_agg(indexname, ' ' ORDER BY indexname) FROM pg_indexes
+		WHERE tablename IN ('grants', 'charging_records')")" \
+	"charging_impu_idx charging_records_pkey charging_records_request_id_key grants_doi_idx grants_pkey"
+expect_eq "version row charging_records" \
+	"$(q "SELECT table_version FROM version WHERE table_name = 'charging_records'")" 2
 refuse "blocklist value of wrong size" "INSERT INTO blocklist (kind, value) VALUES ('info_hash', decode('00','hex'))"
 
 # A mute by plain SQL reaches a listener through NOTIFY.
@@ -79,6 +90,26 @@ if "$scratch/sql/migrate" >/dev/null 2>"$scratch/err"; then
 fi
 grep -q "never edit an applied migration" "$scratch/err" &&
 	ok "edited applied migration refused" || fail "wrong error: $(cat "$scratch/err")"
+
+# Upgrade across 0009: a charge stored with the 64-character hex request id
+# keeps the digest's first 16 bytes, the id the module now computes, so a
+# repeat of that request still finds it.
+mkdir "$scratch/up"
+cp -r "$TOP/sql" "$scratch/up/"
+rm "$scratch/up/sql/migrations/"0009_*.sql
+PGDATABASE=postgres q "CREATE DATABASE p2pcd_upgrade" >/dev/null
+PGDATABASE=p2pcd_upgrade "$scratch/up/sql/migrate" >/dev/null
+rid=$(printf 'call-1\n1\nMESSAGE' | sha256sum | cut -c1-64)
+PGDATABASE=p2pcd_upgrade q "INSERT INTO trackers (id, announce_url) VALUES ('tr1', 'http://127.0.0.1:1/announce');
+	INSERT INTO publishers (impu) VALUES ('sip:alice@ims.test');
+	$ins_content VALUES ('10.9999/a', 'A', decode(repeat('ab',20),'hex'), decode(repeat('01',16),'hex'), 10, 'tr1', 'sip:alice@ims.test');
+	INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('$gid', '10.9999/a', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now() + interval '1 day');
+	$ins_charge VALUES ('$rid', 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')" >/dev/null
+expect_eq "upgrade to 0009" "$(PGDATABASE=p2pcd_upgrade "$TOP/sql/migrate")" \
+	"migrate: 1 applied, $((n - 1)) already present"
+expect_eq "request id after the upgrade" \
+	"$(PGDATABASE=p2pcd_upgrade q "SELECT encode(request_id, 'hex'), grant_id FROM charging_records")" \
+	"${rid:0:32}	$gid"
 
 # Two migrators at once on a fresh database: both succeed, one applies.
 PGDATABASE=postgres q "CREATE DATABASE p2pcd_race" >/dev/null

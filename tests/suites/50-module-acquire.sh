@@ -76,7 +76,7 @@ row=$(q "SELECT r.icid, r.orig_ioi, r.impu, r.doi, r.amount_cents, r.currency,
 	g.role, g.impu, length(r.request_id) FROM charging_records r
 	JOIN grants g ON g.id = r.grant_id WHERE r.grant_id = '$gid'")
 expect_eq "charging record + grant" "$row" \
-	$'icid-0001\tims.test\tsip:alice@ims.test\t10.9999/t.one\t150\tEUR\tleech\tsip:alice@ims.test\t64'
+	$'icid-0001\tims.test\tsip:alice@ims.test\t10.9999/t.one\t150\tEUR\tleech\tsip:alice@ims.test\t16'
 sub=$(q "SELECT subject FROM grants WHERE id = '$gid'")
 [[ $sub =~ ^p-[A-Za-z0-9_-]{22}$ ]] || fail "subject '$sub' is not a pseudonym"
 ok "token subject is a pseudonym ($sub), not the IMPU"
@@ -458,6 +458,15 @@ for step in arrays reconnected prepared-again; do
 			count(*) FILTER (WHERE icid = \$m\$$META.$step-8\$m\$)
 			FROM charging_records WHERE starts_with(icid, \$m\$$META.$step-\$m\$)")" \
 		$'6\t7\t1'
+	# the request id is the SHA-256 of Call-ID, CSeq, DOI and identity,
+	# its first 16 bytes (kept as they were before 0009): request 1 went
+	# alone, request 8 in the batch
+	for k in 1 8; do
+		expect_eq "$step: request $k's id" "$(q "SELECT encode(request_id, 'hex')
+			FROM charging_records WHERE icid = \$m\$$META.$step-$k\$m\$")" \
+			"$(printf 'arr-%s-%s-%s\n1\nMESSAGE\n10.9999/t.one\nsip:burst-%s@ims.test' \
+				"$step" $$ $k $k | sha256sum | cut -c1-32)"
+	done
 	[ "$step" = reconnected ] || [ "$(failed)" = "$f0" ] || {
 		grep -B2 -A2 "database statement failed" "$AS_TMP/kamailio.log" >&2
 		fail "$step: $(($(failed) - f0)) failed statements (above)"
@@ -516,4 +525,19 @@ expect_eq "MTU 400: answers sent by GSO" "$(($(p2pcd_stat answers_gso) - g0))" 0
 as_log_errors
 as_stop
 ok "a path MTU below the answers: GSO refused, the answers sent by sendmmsg()"
+
+# --- a schema before 0009 (text request ids): the module writes bytea
+# request ids, so it refuses to start on charging_records version 1
+q "UPDATE version SET table_version = 1 WHERE table_name = 'charging_records'" >/dev/null
+mv -f "$AS_TMP/kamailio.log" "$AS_TMP/kamailio.log.prev"
+if _as_start_once; then
+	fail "the module started on charging_records version 1"
+fi
+grep -q "invalid version 1 for table charging_records found, expected 2" \
+	"$AS_TMP/kamailio.log" || {
+	tail -n 8 "$AS_TMP/kamailio.log" >&2
+	fail "no table version error in the log (above)"
+}
+q "UPDATE version SET table_version = 2 WHERE table_name = 'charging_records'" >/dev/null
+ok "refused to start on an older charging_records (version 1)"
 echo "50-module-acquire: PASS"

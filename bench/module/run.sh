@@ -130,9 +130,10 @@ pg_ticks() {
 
 # load NAME HOST PORT KAMAILIO-PID: the sipp run, prints the result line
 load() {
-	local name=$1 port=$3 kpid=$4 dir=$AS_TMP/$1 k0 k1 p0 p1 t0 t1
+	local name=$1 port=$3 kpid=$4 dir=$AS_TMP/$1 k0 k1 p0 p1 t0 t1 m0 m1
 	mkdir -p "$dir"
 	k0=$(cpu_ticks "$kpid")
+	m0=$(head -n 1 /proc/stat)
 	p0=$(pg_ticks)
 	t0=${EPOCHREALTIME/./}
 	(cd "$dir" && timeout $((SECS + 60)) sipp "127.0.0.1:$port" \
@@ -143,12 +144,18 @@ load() {
 		-trace_stat -fd 1 >sipp.log 2>&1) || true
 	t1=${EPOCHREALTIME/./}
 	k1=$(cpu_ticks "$kpid")
+	m1=$(head -n 1 /proc/stat)
 	p1=$(pg_ticks)
 	python3 - "$name" "$dir" "$((k1 - k0))" "$((p1 - p0))" "$HZ" \
-		"$((t1 - t0))" <<'PY'
+		"$((t1 - t0))" "$m0" "$m1" <<'PY'
 import csv, glob, sys
 name, d, kt, pt, hz, us = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+# the whole machine over the run (/proc/stat): a slow period of the VM
+# (time stolen by its host) tells apart from this software's own tail
+m = [int(b) - int(a) for a, b in
+     zip(sys.argv[7].split()[1:9], sys.argv[8].split()[1:9])]
+mt = max(sum(m), 1)
 ok = fail = 0
 for f in glob.glob(d + "/*_.csv"):
     rows = list(csv.reader(open(f), delimiter=";"))
@@ -180,6 +187,9 @@ print("%s ok=%d failed=%d rate=%.0f/s p50=%.2fms p99=%.2fms "
       "kamailio_cpu=%.1fus/req postgres_cpu=%.1fus/req"
       % (name, ok, fail, ok / (us / 1e6), pc(0.5), pc(0.99),
          kt * 1e6 / hz / n, pt * 1e6 / hz / n))
+print("  machine: user %.0f%%, system %.0f%%, softirq %.0f%%, iowait %.0f%%, "
+      "steal %.1f%%, idle %.0f%%" % tuple(100.0 * x / mt for x in
+      (m[0] + m[1], m[2] + m[5], m[6], m[4], m[7], m[3])), file=sys.stderr)
 print("  seconds with p99 >= 20 ms (second:p99): %s"
       % (" ".join(slow) if slow else "none"), file=sys.stderr)
 PY

@@ -9,7 +9,8 @@
  * worker): one SQL statement, hence one transaction, that re-checks the
  * content state, inserts the grant and the charging record unless the
  * request id (the first 128 bits of the SHA-256 of Call-ID, CSeq, DOI and
- * identity) was charged before, and returns the grant id of the first charge. The 200 OK carries
+ * identity) was charged before, and returns the grant id of the first
+ * charge. The 200 OK carries
  * Call-Info: <https://ACCESS/grants/GRANT-ID>;purpose=p2pcd-grant and no
  * body (RFC 3428).
  */
@@ -37,8 +38,9 @@
 #include "p2pcd_sip.h"
 #include "p2pcd_trust.h"
 
-/* bytes of the digest kept as the request id: 128 bits, collision-free at
- * any number of purchases, and a smaller index than the whole digest */
+/* bytes of the digest kept as the request id: 128 bits (two requests
+ * share one by chance only near 2^64 purchases) in an index a third the
+ * size of the whole digest's hex */
 #define P2PCD_REQUEST_ID_LEN 16
 
 typedef struct p2pcd_acq

@@ -13,7 +13,8 @@
 #        workers of the AS, default 4), BENCH_SYNC=1 (DB work in the SIP
 #        workers instead), BENCH_ROUNDS (acquisition runs, each between
 #        two anchor runs, default 1; the median ratio is printed too),
-#        BENCH_ALT ("NAME=VALUE ..." defined for the even rounds only)
+#        BENCH_ALT ("NAME=VALUE ..." defined for the even rounds only),
+#        BENCH_DIRTY_BG (vm.dirty_background_bytes for the run)
 # Prints per target: calls ok/failed, achieved rate, p50/p99 response
 # time, Kamailio CPU per request (all its processes, from /proc), and for
 # the AS the PostgreSQL CPU per request and the charging rows counted;
@@ -29,6 +30,23 @@ CALLS=$((RATE * SECS))
 CH=${BENCH_CHILDREN:-2}
 ASYNC=${BENCH_ASYNC:-4}
 HZ=$(getconf CLK_TCK)
+
+# BENCH_DIRTY_BG=BYTES: the kernel's vm.dirty_background_bytes for the
+# run (restored at exit), as a database host would be tuned: with the
+# default (10% of memory) the pages PostgreSQL extends its tables with stay
+# dirty until they expire (30 s), then go to the disk in one burst that
+# the commits' WAL flushes wait behind (sysmon.py shows it)
+if [ -n "${BENCH_DIRTY_BG:-}" ]; then
+	old_bg=$(sysctl -n vm.dirty_background_bytes)
+	old_ratio=$(sysctl -n vm.dirty_background_ratio)
+	sysctl -q -w vm.dirty_background_bytes="$BENCH_DIRTY_BG"
+	if [ "$old_bg" != 0 ]; then
+		on_exit "sysctl -q -w vm.dirty_background_bytes=$old_bg"
+	else
+		on_exit "sysctl -q -w vm.dirty_background_ratio=$old_ratio"
+	fi
+	echo "vm.dirty_background_bytes = $BENCH_DIRTY_BG for this run"
+fi
 
 # pg_start turns fsync off (throwaway test clusters); a durable commit is
 # what is measured here, so the cluster is started with fsync on
@@ -130,8 +148,12 @@ pg_ticks() {
 
 # load NAME HOST PORT KAMAILIO-PID: the sipp run, prints the result line
 load() {
-	local name=$1 port=$3 kpid=$4 dir=$AS_TMP/$1 k0 k1 p0 p1 t0 t1 m0 m1
+	local name=$1 port=$3 kpid=$4 dir=$AS_TMP/$1 k0 k1 p0 p1 t0 t1 m0 m1 mon
 	mkdir -p "$dir"
+	# what the disk and the server did each second (sysmon.py), so that a
+	# slow second is explained by measurement, not by guess
+	python3 "$TOP/bench/module/sysmon.py" "$PG_DIR/data" >"$dir/sysmon.tsv" &
+	mon=$!
 	k0=$(cpu_ticks "$kpid")
 	m0=$(head -n 1 /proc/stat)
 	p0=$(pg_ticks)
@@ -146,11 +168,14 @@ load() {
 	k1=$(cpu_ticks "$kpid")
 	m1=$(head -n 1 /proc/stat)
 	p1=$(pg_ticks)
+	kill "$mon" 2>/dev/null || true
+	wait "$mon" 2>/dev/null || true
 	python3 - "$name" "$dir" "$((k1 - k0))" "$((p1 - p0))" "$HZ" \
-		"$((t1 - t0))" "$m0" "$m1" <<'PY'
+		"$((t1 - t0))" "$m0" "$m1" "$t0" <<'PY'
 import csv, glob, sys
 name, d, kt, pt, hz, us = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
     int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+start_ms = int(sys.argv[9]) // 1000
 # the whole machine over the run (/proc/stat): a slow period of the VM
 # (time stolen by its host) tells apart from this software's own tail
 m = [int(b) - int(a) for a, b in
@@ -192,6 +217,44 @@ print("  machine: user %.0f%%, system %.0f%%, softirq %.0f%%, iowait %.0f%%, "
       (m[0] + m[1], m[2] + m[5], m[6], m[4], m[7], m[3])), file=sys.stderr)
 print("  seconds with p99 >= 20 ms (second:p99): %s"
       % (" ".join(slow) if slow else "none"), file=sys.stderr)
+# sysmon.py's samples, as what happened in each second of the run: the
+# slow seconds, the seconds that wrote most to the disk, and autovacuum
+mon = [l.rstrip("\n").split("\t") for l in open(d + "/sysmon.tsv")]
+mon = [m for m in mon if len(m) == 12]
+sec_p99 = {}
+for sec in per_s:
+    v = sorted(per_s[sec])
+    sec_p99[sec - t0s] = v[min(len(v) - 1, int(0.99 * len(v)))]
+rows = []
+for a, b in zip(mon, mon[1:]):
+    ia, ib = [int(x) for x in a[:10]], [int(x) for x in b[:10]]
+    mid = ((ia[0] + ib[0]) // 2 - start_ms) // 1000
+    dt = max(ib[0] - ia[0], 1) / 1000.0
+    rows.append((mid, sec_p99.get(mid, 0), ib[1] / 1024, ib[2] / 1024,
+                 (ib[3] - ia[3]) / 2048 / dt, ib[5], (ib[6] - ia[6]) / dt,
+                 (ib[7] - ia[7]) / max(ib[6] - ia[6], 1), ib[8] - ia[8],
+                 ib[9] - ia[9], int(b[10]) - int(a[10]), b[11]))
+if rows:
+    with open(d + "/per-second.txt", "w") as out:
+        out.write("s p99ms dirtyMB wbMB diskMB/s inflight flushes/s "
+                  "flush_ms/flush bufckpt bufclean bufbackend autovacuum\n")
+        for r in rows:
+            out.write("%d %g %.0f %.0f %.0f %d %.0f %.2f %d %d %d %s\n" % r)
+    heavy = sorted(rows, key=lambda r: -r[4])[:3]
+    show = sorted(set([r for r in rows if r[1] >= 20] + heavy))
+    print("  per second (s: p99 | dirty, writeback MB | disk write MB/s, "
+          "in flight, flushes/s, ms/flush | buffers written by checkpointer"
+          "/bgwriter/backends | autovacuum), the slow and the 3 heaviest "
+          "writes:", file=sys.stderr)
+    for r in show:
+        print("    %d: %g ms | %.0f, %.0f | %.0f, %d, %.0f, %.2f | %d/%d/%d "
+              "| %s" % r, file=sys.stderr)
+    av = [r[0] for r in rows if r[11] not in ("-", "?")]
+    print("  autovacuum at work: %s" % (
+        "%d of %d s (%s, s %d-%d)" % (len(av), len(rows), ",".join(sorted(
+            set(x for r in rows if r[11] not in ("-", "?")
+                for x in r[11].split(",")))), av[0], av[-1])
+        if av else "never"), file=sys.stderr)
 PY
 }
 

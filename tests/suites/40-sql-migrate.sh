@@ -60,7 +60,22 @@ ins_charge="INSERT INTO charging_records (request_id, impu, doi, grant_id, amoun
 q "$ins_charge VALUES (decode(repeat('e1',16),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')" >/dev/null
 refuse "second charge for one request" "$ins_charge VALUES (decode(repeat('e1',16),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')"
 refuse "request id of 32 bytes" "$ins_charge VALUES (decode(repeat('e2',32),'hex'), 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')"
-refuse "charge for an unknown grant" "$ins_charge VALUES (decode(repeat('e3',16),'hex'), 'sip:b@ims.test', '10.9999/a', 'BBBBBBBBBBBBBBBBBBBBBB', 100, 'EUR')"
+refuse "grant for an unknown title" "INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('BBBBBBBBBBBBBBBBBBBBBB', '10.9999/none', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now())"
+# The charging records are the billing ledger (0010): a charge outlives its
+# grant (expired, purged) and its title (purged).
+q "$ins_content VALUES ('10.9999/z', 'Z', decode(repeat('ef',20),'hex'), decode(repeat('0f',16),'hex'), 10, 'tr1', 'sip:alice@ims.test');
+	INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('ZZZZZZZZZZZZZZZZZZZZZZ', '10.9999/z', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now());
+	$ins_charge VALUES (decode(repeat('e3',16),'hex'), 'sip:b@ims.test', '10.9999/z', 'ZZZZZZZZZZZZZZZZZZZZZZ', 250, 'EUR')" >/dev/null
+q "DELETE FROM grants WHERE id = 'ZZZZZZZZZZZZZZZZZZZZZZ';
+	DELETE FROM content WHERE doi = '10.9999/z'" >/dev/null ||
+	fail "the grant and the title of a charge could not be purged"
+expect_eq "a charge after its grant and its title were purged" \
+	"$(q "SELECT doi, grant_id, amount_cents FROM charging_records
+		WHERE request_id = decode(repeat('e3',16),'hex')")" \
+	$'10.9999/z\tZZZZZZZZZZZZZZZZZZZZZZ\t250'
+expect_eq "foreign keys of charging_records" \
+	"$(q "SELECT count(*) FROM pg_constraint
+		WHERE conrelid = 'charging_records'::regclass AND contype = 'f'")" 0
 # Each index on a random key costs a full-page image per insert after a
 # checkpoint (0009): the purchase tables keep only those a reader needs.
 expect_eq "indexes of grants and charging_records" \
@@ -96,7 +111,8 @@ grep -q "never edit an applied migration" "$scratch/err" &&
 # repeat of that request still finds it.
 mkdir "$scratch/up"
 cp -r "$TOP/sql" "$scratch/up/"
-rm "$scratch/up/sql/migrations/"0009_*.sql
+later=$(cd "$scratch/up/sql/migrations" && ls | awk '$0 >= "0009"')
+(cd "$scratch/up/sql/migrations" && rm $later)
 PGDATABASE=postgres q "CREATE DATABASE p2pcd_upgrade" >/dev/null
 PGDATABASE=p2pcd_upgrade "$scratch/up/sql/migrate" >/dev/null
 rid=$(printf 'call-1\n1\nMESSAGE' | sha256sum | cut -c1-64)
@@ -105,8 +121,9 @@ PGDATABASE=p2pcd_upgrade q "INSERT INTO trackers (id, announce_url) VALUES ('tr1
 	$ins_content VALUES ('10.9999/a', 'A', decode(repeat('ab',20),'hex'), decode(repeat('01',16),'hex'), 10, 'tr1', 'sip:alice@ims.test');
 	INSERT INTO grants (id, doi, impu, subject, role, adm_token, lic_token, expires) VALUES ('$gid', '10.9999/a', 'sip:b@ims.test', 's', 'leech', 'x', 'y', now() + interval '1 day');
 	$ins_charge VALUES ('$rid', 'sip:b@ims.test', '10.9999/a', '$gid', 100, 'EUR')" >/dev/null
-expect_eq "upgrade to 0009" "$(PGDATABASE=p2pcd_upgrade "$TOP/sql/migrate")" \
-	"migrate: 1 applied, $((n - 1)) already present"
+nl=$(wc -w <<<"$later")
+expect_eq "upgrade across 0009" "$(PGDATABASE=p2pcd_upgrade "$TOP/sql/migrate")" \
+	"migrate: $nl applied, $((n - nl)) already present"
 expect_eq "request id after the upgrade" \
 	"$(PGDATABASE=p2pcd_upgrade q "SELECT encode(request_id, 'hex'), grant_id FROM charging_records")" \
 	"${rid:0:32}	$gid"

@@ -193,9 +193,9 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
  * requests to charge; the grants and the charging records are both made
  * from it, and the answer reads the same content rows (the same snapshot):
  * the statement commits whole or not at all, so a request was charged
- * exactly when its title is active and it has no earlier charge. Joining
- * the inserts' RETURNING rows back by key instead cost two nested loops of
- * n x n text comparisons per batch.
+ * exactly when its title is active and it has no earlier charge, and no
+ * insert's RETURNING rows need joining back (n x n nested loops; their
+ * CPU was within the noise of bench/module/sqlcost.sh).
  */
 #define P2PCD_ACQ_BATCH_SQL                                                \
 	"(text[], text[], text[], text[], text[], text[], text[], bigint, "    \

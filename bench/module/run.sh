@@ -230,10 +230,12 @@ for a, b in zip(mon, mon[1:]):
     ia, ib = [int(x) for x in a[:10]], [int(x) for x in b[:10]]
     mid = ((ia[0] + ib[0]) // 2 - start_ms) // 1000
     dt = max(ib[0] - ia[0], 1) / 1000.0
+    # buffers: -1 where a sample had no answer from the server ('?')
+    bufs = ((ib[8] - ia[8], ib[9] - ia[9], int(b[10]) - int(a[10]))
+            if "?" not in (a[11], b[11]) else (-1, -1, -1))
     rows.append((mid, sec_p99.get(mid, 0), ib[1] / 1024, ib[2] / 1024,
                  (ib[3] - ia[3]) / 2048 / dt, ib[5], (ib[6] - ia[6]) / dt,
-                 (ib[7] - ia[7]) / max(ib[6] - ia[6], 1), ib[8] - ia[8],
-                 ib[9] - ia[9], int(b[10]) - int(a[10]), b[11]))
+                 (ib[7] - ia[7]) / max(ib[6] - ia[6], 1), *bufs, b[11]))
 if rows:
     with open(d + "/per-second.txt", "w") as out:
         out.write("s p99ms dirtyMB wbMB diskMB/s inflight flushes/s "

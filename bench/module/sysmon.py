@@ -18,7 +18,7 @@ import time
 
 QUERY = ("SELECT buffers_checkpoint, buffers_clean, buffers_backend, "
          "coalesce((SELECT string_agg(regexp_replace(query, "
-         "'^autovacuum: (VACUUM|ANALYZE) (public\\.)?', '\\1 '), ',') "
+         "'^autovacuum: ((VACUUM )?(ANALYZE )?)(public\\.)?', '\\1'), ',') "
          "FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
          "AND query <> ''), '-') FROM pg_stat_bgwriter")
 

@@ -23,6 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/../../tests/lib/common.sh"
 . "$TOP/tests/lib/pg.sh"
 . "$TOP/tests/sip/as.sh"
+. "$TOP/bench/module/cluster.sh"
 
 RATE=${1:-1000}
 SECS=${2:-20}
@@ -79,13 +80,7 @@ psql -X -q -d postgres -c "ALTER SYSTEM SET track_wal_io_timing = on" \
 	-c "SELECT pg_reload_conf()" >/dev/null
 "$TOP/sql/migrate" --create >/dev/null
 as_build
-q "INSERT INTO trackers (id, announce_url, state, last_seen, peers)
-	VALUES ('trk-1', 'http://127.0.0.1:6969/announce', 'active', now(), 5);
-INSERT INTO publishers (impu) VALUES ('sip:pub@ims.test');
-INSERT INTO content (doi, title, info_hash, kid, size_bytes, state,
-	tracker_id, publisher, price_cents) VALUES ('10.9999/bench', 'Bench',
-	decode(repeat('11', 20), 'hex'), decode(repeat('a1', 16), 'hex'), 1000,
-	'active', 'trk-1', 'sip:pub@ims.test', 100)" >/dev/null
+cluster_seed
 # an experiment's schema or setting change (e.g. an index dropped)
 # (statements separated by ';' run one by one: ALTER SYSTEM cannot be in a
 # transaction block)
@@ -135,16 +130,6 @@ cpu_ticks() {
 	done
 	echo "$t"
 }
-# pg_ticks: the same for this bench's PostgreSQL cluster only
-pg_ticks() {
-	local p t=0 s pm
-	pm=$(head -n 1 "$PG_DIR/data/postmaster.pid")
-	for p in $pm $(pgrep -P "$pm" || true); do
-		s=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) || continue
-		t=$((t + ${s% *} + ${s#* }))
-	done
-	echo "$t"
-}
 
 # load NAME HOST PORT KAMAILIO-PID: the sipp run, prints the result line
 load() {
@@ -156,7 +141,7 @@ load() {
 	mon=$!
 	k0=$(cpu_ticks "$kpid")
 	m0=$(head -n 1 /proc/stat)
-	p0=$(pg_ticks)
+	p0=$(cluster_ticks "$PG_DIR/data")
 	t0=${EPOCHREALTIME/./}
 	(cd "$dir" && timeout $((SECS + 60)) sipp "127.0.0.1:$port" \
 		-sf "$TOP/bench/module/message.xml" -s 10.9999/bench \
@@ -167,7 +152,7 @@ load() {
 	t1=${EPOCHREALTIME/./}
 	k1=$(cpu_ticks "$kpid")
 	m1=$(head -n 1 /proc/stat)
-	p1=$(pg_ticks)
+	p1=$(cluster_ticks "$PG_DIR/data")
 	kill "$mon" 2>/dev/null || true
 	wait "$mon" 2>/dev/null || true
 	python3 - "$name" "$dir" "$((k1 - k0))" "$((p1 - p0))" "$HZ" \

@@ -14,6 +14,7 @@
 #        SQLCOST_SRC (the C file with the statement)
 set -euo pipefail
 . "$(dirname "$0")/../../tests/lib/common.sh"
+. "$TOP/bench/module/cluster.sh"
 
 BATCHES=${1:-1000}
 PAIRS=${2:-4}
@@ -37,31 +38,20 @@ export PGDATABASE=p2pcd
 psql -X -q -d postgres -c "ALTER SYSTEM SET autovacuum = off" \
 	-c "SELECT pg_reload_conf()" >/dev/null
 "$TOP/sql/migrate" --create >/dev/null
-psql -X -q -c "INSERT INTO trackers (id, announce_url, state)
-		VALUES ('trk-1', 'http://127.0.0.1:6969/announce', 'active');
-	INSERT INTO publishers (impu) VALUES ('sip:pub@ims.test');
-	INSERT INTO content (doi, title, info_hash, kid, size_bytes, state,
-		tracker_id, publisher, price_cents) VALUES ('10.9999/bench', 'Bench',
-		decode(repeat('11', 20), 'hex'), decode(repeat('a1', 16), 'hex'),
-		1000, 'active', 'trk-1', 'sip:pub@ims.test', 100)"
+cluster_seed
 
-# the statement and the plan settings, as the module sends them
-python3 - "$SRC" >"$dir/prepare.sql" <<'PY'
+# the statement, prepared, and the plan settings as one query string
+# with it (\; joins them), as the module sends them
+python3 - "$SRC" "$dir/prepare.sql" "$dir/plan" <<'PY'
 import re, sys
 s = open(sys.argv[1]).read()
 def macro(name):
     body = re.search(r"#define %s(.*?)\n\n" % name, s, re.S).group(1)
     return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body))
-print("PREPARE acqb %s;" % macro("P2PCD_ACQ_BATCH_SQL"))
+open(sys.argv[2], "w").write("PREPARE acqb %s;\n" % macro("P2PCD_ACQ_BATCH_SQL"))
+open(sys.argv[3], "w").write(macro("P2PCD_ACQ_PLAN").replace(";", " \\;"))
 PY
-# one query string per batch, as the module sends it (\; joins them)
-plan=$(python3 - "$SRC" <<'PY'
-import re, sys
-s = open(sys.argv[1]).read()
-body = re.search(r"#define P2PCD_ACQ_PLAN(.*?)\n\n", s, re.S).group(1)
-print("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', body)).replace(";", " \\;"))
-PY
-)
+plan=$(cat "$dir/plan")
 
 # batches RUN: the SQL of one run, purchases with ids of their own
 batches() {
@@ -85,31 +75,17 @@ for b in range(batches):
 PY
 }
 
-# pg_ticks: utime+stime of the cluster's processes, those ended included
-# (psql's backend ends with its session: the postmaster's cutime+cstime)
-pg_ticks() {
-	local p t=0 s pm
-	pm=$(head -n 1 "$dir/data/postmaster.pid")
-	s=$(cut -d' ' -f16,17 "/proc/$pm/stat")
-	t=$((${s% *} + ${s#* }))
-	for p in $pm $(pgrep -P "$pm" || true); do
-		s=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) || continue
-		t=$((t + ${s% *} + ${s#* }))
-	done
-	echo "$t"
-}
-
 res=()
 for ((i = 1; i <= PAIRS; i++)); do
 	for schema in "as is" with; do
 		[ "$schema" = with ] && psql -X -q -c "$ALT"
 		batches "$i-${schema// /}" >"$dir/run.sql"
 		psql -X -q -c "CHECKPOINT"
-		t0=$(pg_ticks)
+		t0=$(cluster_ticks "$dir/data")
 		cat "$dir/prepare.sql" "$dir/run.sql" |
 			psql -X -q -v ON_ERROR_STOP=1 >/dev/null
 		sleep 0.5 # the postmaster reaps the ended backend
-		t1=$(pg_ticks)
+		t1=$(cluster_ticks "$dir/data")
 		[ "$schema" = with ] && psql -X -q -c "$UNDO"
 		us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n=$((BATCHES * N)) \
 			'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
@@ -117,8 +93,11 @@ for ((i = 1; i <= PAIRS; i++)); do
 		res+=("$schema=$us")
 	done
 done
+# every purchase charged, or the figures measured something else
 rows=$(psql -X -Atc "SELECT count(*) FROM charging_records")
-echo "charging rows: $rows for $((2 * PAIRS * BATCHES * N)) purchases"
+[ "$rows" -eq $((2 * PAIRS * BATCHES * N)) ] ||
+	fail "charging rows: $rows for $((2 * PAIRS * BATCHES * N)) purchases"
+echo "charging rows: $rows, one for each purchase"
 python3 - "${res[@]}" <<'PY'
 import statistics, sys
 v = {}

@@ -1,14 +1,18 @@
 # bench/module/cluster.sh: what run.sh and sqlcost.sh both do with their
 # PostgreSQL cluster (sourced; PG* environment set).
 
-# cluster_ticks DATADIR: utime+stime of the cluster's processes, those
-# that ended included (a session's backend ends with it: the postmaster's
-# cutime+cstime once it has reaped it)
+# cluster_ticks DATADIR [ended]: utime+stime of the cluster's running
+# processes; with "ended", of those that ended too (a session's backend
+# ends with it: the postmaster's cutime+cstime once it has reaped it).
+# run.sh counts running ones only: the sessions of the step before a load
+# (the AS's, warm_wal's) are reaped during it.
 cluster_ticks() {
-	local p t s pm
+	local p t=0 s pm
 	pm=$(head -n 1 "$1/postmaster.pid")
-	s=$(cut -d' ' -f16,17 "/proc/$pm/stat")
-	t=$((${s% *} + ${s#* }))
+	if [ "${2:-}" = ended ]; then
+		s=$(cut -d' ' -f16,17 "/proc/$pm/stat")
+		t=$((${s% *} + ${s#* }))
+	fi
 	for p in $pm $(pgrep -P "$pm" || true); do
 		s=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) || continue
 		t=$((t + ${s% *} + ${s#* }))

@@ -81,11 +81,11 @@ for ((i = 1; i <= PAIRS; i++)); do
 		[ "$schema" = with ] && psql -X -q -c "$ALT"
 		batches "$i-${schema// /}" >"$dir/run.sql"
 		psql -X -q -c "CHECKPOINT"
-		t0=$(cluster_ticks "$dir/data")
+		t0=$(cluster_ticks "$dir/data" ended)
 		cat "$dir/prepare.sql" "$dir/run.sql" |
 			psql -X -q -v ON_ERROR_STOP=1 >/dev/null
 		sleep 0.5 # the postmaster reaps the ended backend
-		t1=$(cluster_ticks "$dir/data")
+		t1=$(cluster_ticks "$dir/data" ended)
 		[ "$schema" = with ] && psql -X -q -c "$UNDO"
 		us=$(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n=$((BATCHES * N)) \
 			'BEGIN { printf "%.1f", t * 1e6 / hz / n }')

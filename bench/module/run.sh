@@ -121,6 +121,28 @@ seqscans() {
 	q "SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'charging_records'"
 }
 
+# rel_bytes: the on-disk size of the tables a purchase writes, heap (with
+# TOAST) and indexes apart, and the mean stored length of the grants'
+# columns, tokens apart: what the page cache must write back per purchase
+rel_bytes() {
+	q "SELECT pg_table_size('grants'), pg_indexes_size('grants'),
+		pg_table_size('charging_records'), pg_indexes_size('charging_records')"
+}
+# bytes_per_purchase BEFORE AFTER N: the growth of each, per purchase, and
+# what the tokens stored in a grant row take of it
+bytes_per_purchase() {
+	local t
+	t=$(q "SELECT round(avg(pg_column_size(adm_token))),
+		round(avg(pg_column_size(lic_token))), round(avg(pg_column_size(g.*)))
+		FROM (SELECT * FROM grants ORDER BY created DESC LIMIT 1000) g")
+	awk -v a="$1" -v b="$2" -v n="$3" -v t="$t" 'BEGIN {
+		split(a, x, "\t"); split(b, y, "\t"); split(t, z, "\t");
+		if (n < 1) n = 1
+		printf "bytes per purchase: grants %.0f + indexes %.0f, charging_records %.0f + indexes %.0f; a grant row %d bytes, of them the admission token %d and the license token %d\n",
+			(y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n,
+			(y[4] - x[4]) / n, z[3], z[1], z[2] }'
+}
+
 # cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)
 cpu_ticks() {
 	local p t=0 s
@@ -314,6 +336,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	kill -0 "$AS_PID"
 	n0=$(q "SELECT count(*) FROM charging_records")
 	s0=$(seqscans)
+	z0=$(rel_bytes)
 	w0=$(q "SELECT wal_sync, wal_sync_time, wal_bytes, wal_fpi FROM pg_stat_wal")
 	acq=$(load "$name" 127.0.0.1 "$AS_PORT" "$AS_PID")
 	echo "$acq"
@@ -336,6 +359,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	echo "sequential scans of charging_records by the AS: $(($(seqscans) - s0))"
 	rows=$(($(q "SELECT count(*) FROM charging_records") - n0))
 	echo "charging rows: $rows for $oks answers 200 ($([ "$rows" -ge "$oks" ] && echo every 200 has its row || echo MISSING ROWS))"
+	bytes_per_purchase "$z0" "$(rel_bytes)" "$rows"
 	anchor "bare-after$sfx" bare2
 	results+=("$acq" "$bare2")
 done

@@ -122,23 +122,26 @@ seqscans() {
 }
 
 # rel_bytes: the on-disk size of the tables a purchase writes, heap (with
-# TOAST) and indexes apart, and the mean stored length of the grants'
-# columns, tokens apart: what the page cache must write back per purchase
+# TOAST) and indexes apart: what the page cache must write back
 rel_bytes() {
 	q "SELECT pg_table_size('grants'), pg_indexes_size('grants'),
 		pg_table_size('charging_records'), pg_indexes_size('charging_records')"
 }
 # bytes_per_purchase BEFORE AFTER N: the growth of each, per purchase, and
-# what the tokens stored in a grant row take of it
+# what the tokens stored in a grant row take of it (any 1,000 grants: the
+# bench's are all alike, and no sort of the whole table is needed)
 bytes_per_purchase() {
 	local t
 	t=$(q "SELECT round(avg(pg_column_size(adm_token))),
 		round(avg(pg_column_size(lic_token))), round(avg(pg_column_size(g.*)))
-		FROM (SELECT * FROM grants ORDER BY created DESC LIMIT 1000) g")
+		FROM (SELECT * FROM grants LIMIT 1000) g")
 	awk -v a="$1" -v b="$2" -v n="$3" -v t="$t" 'BEGIN {
 		split(a, x, "\t"); split(b, y, "\t"); split(t, z, "\t");
 		if (n < 1) n = 1
-		printf "bytes per purchase: grants %.0f + indexes %.0f, charging_records %.0f + indexes %.0f; a grant row %d bytes, of them the admission token %d and the license token %d\n",
+		printf "bytes per purchase: grants %.0f + indexes %.0f, " \
+			"charging_records %.0f + indexes %.0f; a grant row %d " \
+			"bytes, of them the admission token %d and the license " \
+			"token %d\n",
 			(y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n,
 			(y[4] - x[4]) / n, z[3], z[1], z[2] }'
 }

@@ -52,39 +52,88 @@ static size_t put_b64(char *out, const char *s, size_t len)
 	return n;
 }
 
-int p2pcd_jws_sign_text(const struct p2pcd_jws_signer *s, const char *typ,
-		const char *claims, size_t pl, char **tok, size_t *tok_len)
+/* header.claims of the token, with room for "." and the signature after */
+static char *jws_signing_input(const char *typ, const char *kid,
+		const char *claims, size_t pl, size_t *off, size_t *total)
 {
 	char h[HDR_B64_MAX];
 	struct p2pcd_jw w;
 	char *t;
 	long hl;
-	size_t total, off;
-	uint8_t mac[P2PCD_HMAC_SHA256_LEN];
 
-	if(!s || !typ || !*typ || !claims || pl < 2 || claims[0] != '{' || !tok)
-		return -1;
-	*tok = NULL;
+	if(!typ || !*typ || !kid || !claims || pl < 2 || claims[0] != '{')
+		return NULL;
 	p2pcd_jw_begin(&w, h, sizeof(h));
 	p2pcd_jw_str(&w, "alg", "HS256", 5);
 	p2pcd_jw_str(&w, "typ", typ, strlen(typ));
-	p2pcd_jw_str(&w, "kid", s->kid, strlen(s->kid));
+	p2pcd_jw_str(&w, "kid", kid, strlen(kid));
 	hl = p2pcd_jw_end(&w);
 	if(hl < 0 || pl > P2PCD_JWS_MAX_LEN)
+		return NULL;
+	*total = p2pcd_b64url_enc_len(hl) + 1 + p2pcd_b64url_enc_len(pl) + 1
+			 + SIG_B64_LEN;
+	if(*total > P2PCD_JWS_MAX_LEN)
+		return NULL;
+	t = malloc(*total + 1);
+	if(!t)
+		return NULL;
+	*off = put_b64(t, h, hl);
+	t[(*off)++] = '.';
+	*off += put_b64(t + *off, claims, pl);
+	return t;
+}
+
+static void jws_put_sig(char *t, size_t off, size_t total,
+		const uint8_t mac[P2PCD_HMAC_SHA256_LEN])
+{
+	t[off++] = '.';
+	p2pcd_b64url_encode(mac, P2PCD_HMAC_SHA256_LEN, t + off, total + 1 - off);
+}
+
+int p2pcd_jws_sign_text_mac(const struct p2pcd_jws_signer *s, const char *typ,
+		const char *claims, size_t pl, char **tok, size_t *tok_len,
+		uint8_t mac_out[P2PCD_HMAC_SHA256_LEN])
+{
+	uint8_t mac[P2PCD_HMAC_SHA256_LEN];
+	size_t total, off;
+	char *t;
+
+	if(!s || !tok)
 		return -1;
-	total = p2pcd_b64url_enc_len(hl) + 1 + p2pcd_b64url_enc_len(pl) + 1
-			+ SIG_B64_LEN;
-	if(total > P2PCD_JWS_MAX_LEN)
-		return -1;
-	t = malloc(total + 1);
+	*tok = NULL;
+	t = jws_signing_input(typ, s->kid, claims, pl, &off, &total);
 	if(!t)
 		return -1;
-	off = put_b64(t, h, hl);
-	t[off++] = '.';
-	off += put_b64(t + off, claims, pl);
 	p2pcd_hmac_sha256(&s->key, (const uint8_t *)t, off, mac);
-	t[off++] = '.';
-	p2pcd_b64url_encode(mac, sizeof(mac), t + off, total + 1 - off);
+	jws_put_sig(t, off, total, mac);
+	if(mac_out)
+		memcpy(mac_out, mac, sizeof(mac));
+	*tok = t;
+	if(tok_len)
+		*tok_len = total;
+	return 0;
+}
+
+int p2pcd_jws_sign_text(const struct p2pcd_jws_signer *s, const char *typ,
+		const char *claims, size_t pl, char **tok, size_t *tok_len)
+{
+	return p2pcd_jws_sign_text_mac(s, typ, claims, pl, tok, tok_len, NULL);
+}
+
+int p2pcd_jws_assemble(const char *typ, const char *kid, const char *claims,
+		size_t pl, const uint8_t mac[P2PCD_HMAC_SHA256_LEN], char **tok,
+		size_t *tok_len)
+{
+	size_t total, off;
+	char *t;
+
+	if(!tok || !mac)
+		return -1;
+	*tok = NULL;
+	t = jws_signing_input(typ, kid, claims, pl, &off, &total);
+	if(!t)
+		return -1;
+	jws_put_sig(t, off, total, mac);
 	*tok = t;
 	if(tok_len)
 		*tok_len = total;

@@ -29,7 +29,10 @@
 	"c.currency, c.rights::text, c.tracker_id, t.announce_url, g.adm_token, " \
 	"g.lic_token, c.size_bytes, c.price_cents, "                              \
 	"extract(epoch FROM g.expires)::bigint, g.expires <= now(), "             \
-	"encode(tr.torrent, 'hex') FROM grants g JOIN content c ON c.doi = "      \
+	"encode(tr.torrent, 'hex'), g.subject, g.tok_iss, g.tok_aud, "            \
+	"g.tok_iat, g.tok_key_version, coalesce(g.tok_rights, c.rights::text), "  \
+	"g.icid, encode(g.tok_macs, 'hex') "                                      \
+	"FROM grants g JOIN content c ON c.doi = "                                \
 	"g.doi JOIN trackers t ON t.id = c.tracker_id LEFT JOIN torrents tr ON "  \
 	"tr.doi = c.doi WHERE g.id = $1"
 
@@ -177,6 +180,32 @@ void idx_catalog_free(struct idx_catalog *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* a grant stored as its tokens' parts (sql/migrations/0011): the tokens
+ * the AS minted, again (lib/grant_token.c) */
+static int rebuild_tokens(PGresult *r, struct idx_grant_row *row)
+{
+	struct index_grant *g = &row->g;
+	struct idx_token_parts tp = {
+			.sub = PQgetvalue(r, 0, 19),
+			.iss = PQgetvalue(r, 0, 20),
+			.aud = PQgetvalue(r, 0, 21),
+			.iat = i64(r, 0, 22),
+			.key_version = i64(r, 0, 23),
+			.rights = PQgetvalue(r, 0, 24),
+			.icid = PQgetisnull(r, 0, 25) ? NULL : PQgetvalue(r, 0, 25),
+			.macs_hex = PQgetvalue(r, 0, 26),
+	};
+	const char *why = idx_grant_tokens(g, &tp, &row->adm_tok, &row->lic_tok);
+
+	if(why) {
+		LOG_E("index: grant %s: cannot rebuild its tokens: %s", g->gid, why);
+		return -2;
+	}
+	g->adm_token = row->adm_tok;
+	g->lic_token = row->lic_tok;
+	return 1;
+}
+
 int idx_db_grant(const char *gid, struct idx_grant_row *row)
 {
 	const char *p[1] = {gid};
@@ -203,8 +232,8 @@ int idx_db_grant(const char *gid, struct idx_grant_row *row)
 	g->rights = PQgetvalue(r, 0, 9);
 	g->tracker = PQgetvalue(r, 0, 10);
 	g->tracker_url = PQgetvalue(r, 0, 11);
-	g->adm_token = PQgetvalue(r, 0, 12);
-	g->lic_token = PQgetvalue(r, 0, 13);
+	g->adm_token = PQgetisnull(r, 0, 12) ? NULL : PQgetvalue(r, 0, 12);
+	g->lic_token = PQgetisnull(r, 0, 13) ? NULL : PQgetvalue(r, 0, 13);
 	g->size_bytes = i64(r, 0, 14);
 	g->price_cents = i64(r, 0, 15);
 	g->expires = i64(r, 0, 16);
@@ -219,6 +248,8 @@ int idx_db_grant(const char *gid, struct idx_grant_row *row)
 		} else
 			row->torrent_len = hl / 2;
 	}
+	if(!g->adm_token || !g->lic_token)
+		return rebuild_tokens(r, row);
 	return 1;
 }
 
@@ -226,5 +257,7 @@ void idx_grant_row_free(struct idx_grant_row *r)
 {
 	PQclear(r->res);
 	free(r->torrent);
+	free(r->adm_tok);
+	free(r->lic_tok);
 	memset(r, 0, sizeof(*r));
 }

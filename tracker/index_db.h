@@ -41,9 +41,11 @@ struct idx_grant_row
 	int expired;	  /* grants.expires <= now() */
 	uint8_t *torrent; /* the stored torrent, NULL if none */
 	size_t torrent_len;
+	char *adm_tok, *lic_tok; /* rebuilt tokens (g points at them) */
 };
 
-/* 1 found, 0 no such grant, -1 database unavailable */
+/* 1 found, 0 no such grant, -1 database unavailable, -2 the row's tokens
+ * cannot be rebuilt (logged) */
 int idx_db_grant(const char *gid, struct idx_grant_row *r);
 void idx_grant_row_free(struct idx_grant_row *r);
 

@@ -10,7 +10,9 @@
 #include "sbuf.h"
 #include "p2pcd/base64url.h"
 #include "p2pcd/bencode.h"
+#include "p2pcd/grant_token.h"
 #include "p2pcd/infohash.h"
+#include "p2pcd/keyfile.h"
 
 #define NAME_MAX_CHARS 128
 
@@ -28,6 +30,47 @@ int idx_grant_id_valid(const char *s, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+const char *idx_grant_tokens(const struct index_grant *g,
+		const struct idx_token_parts *tp, char **adm, char **lic)
+{
+	uint8_t ih[P2PCD_INFOHASH_LEN], kid[16], macs[64];
+	struct p2pcd_grant_claims c = {
+			.iss = tp->iss,
+			.iss_len = strlen(tp->iss),
+			.sub = tp->sub,
+			.jti = g->gid,
+			.role = g->role,
+			.aud = tp->aud,
+			.doi = g->doi,
+			.doi_len = strlen(g->doi),
+			.rights = tp->rights,
+			.rights_len = strlen(tp->rights),
+			.icid = tp->icid,
+			.icid_len = tp->icid ? strlen(tp->icid) : 0,
+			.ih = ih,
+			.kid = kid,
+			.iat = tp->iat,
+			.exp = g->expires,
+	};
+
+	*adm = *lic = NULL;
+	if(!tp->macs_hex || strlen(tp->macs_hex) != 2 * sizeof(macs)
+			|| p2pcd_hex_decode(
+					tp->macs_hex, 2 * sizeof(macs), macs, sizeof(macs)))
+		return "no MACs stored";
+	if(p2pcd_infohash_from_hex(g->info_hash, strlen(g->info_hash), ih))
+		return "bad info-hash";
+	if(!g->kid || strlen(g->kid) != 32
+			|| p2pcd_hex_decode(g->kid, 32, kid, sizeof(kid)))
+		return "bad content key id";
+	if(tp->key_version < 1 || tp->key_version > UINT32_MAX)
+		return "bad key version";
+	if(p2pcd_grant_tokens_build(
+			   &c, (uint32_t)tp->key_version, macs, macs + 32, adm, lic))
+		return "the claims cannot be written";
+	return NULL;
 }
 
 char *idx_announce_url(const char *tracker_url, const char *adm_token)

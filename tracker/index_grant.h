@@ -32,6 +32,19 @@ enum idx_torrent_err
 	IDX_T_NOMEM,
 };
 
+/* the columns a grant stores its tokens as (sql/migrations/0011) */
+struct idx_token_parts
+{
+	const char *sub, *iss, *aud, *rights, *icid; /* icid NULL: none */
+	const char *macs_hex;						 /* 128 hex digits */
+	int64_t iat, key_version;
+};
+
+/* g's two tokens from the parts and g's own columns, malloc'ed: NULL, or
+ * why they cannot be made */
+const char *idx_grant_tokens(const struct index_grant *g,
+		const struct idx_token_parts *tp, char **adm, char **lic);
+
 /* exactly 22 of [A-Za-z0-9_-] (128 bits in base64url) */
 int idx_grant_id_valid(const char *s, size_t len);
 

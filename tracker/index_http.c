@@ -220,6 +220,13 @@ static enum MHD_Result grant(
 	memcpy(gidz, gid, len);
 	gidz[len] = '\0';
 	rc = idx_db_grant(gidz, &row);
+	if(rc == -2) {
+		idx_grant_row_free(&row);
+		return send_error(con, r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				"bad_grant_row",
+				"this grant's tokens cannot be rebuilt from its row: the "
+				"index's log says why");
+	}
 	if(rc < 0)
 		return unavailable(con, r);
 	if(rc == 0) {

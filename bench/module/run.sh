@@ -128,22 +128,31 @@ rel_bytes() {
 		pg_table_size('charging_records'), pg_indexes_size('charging_records')"
 }
 # bytes_per_purchase BEFORE AFTER N: the growth of each, per purchase, and
-# what the tokens stored in a grant row take of it (any 1,000 grants: the
+# what a grant row takes and, of it, its tokens' stored parts (the MACs, the
+# claims not held elsewhere: sql/migrations/0011; any 1,000 grants: the
 # bench's are all alike, and no sort of the whole table is needed)
 bytes_per_purchase() {
 	local t
-	t=$(q "SELECT round(avg(pg_column_size(adm_token))),
-		round(avg(pg_column_size(lic_token))), round(avg(pg_column_size(g.*)))
+	t=$(q "SELECT round(avg(pg_column_size(g.*))),
+		round(avg(coalesce(pg_column_size(adm_token), 0)
+			+ coalesce(pg_column_size(lic_token), 0)
+			+ coalesce(pg_column_size(tok_macs), 0)
+			+ coalesce(pg_column_size(tok_iss), 0)
+			+ coalesce(pg_column_size(tok_aud), 0)
+			+ coalesce(pg_column_size(tok_rights), 0)
+			+ coalesce(pg_column_size(icid), 0)
+			+ coalesce(pg_column_size(tok_iat), 0)
+			+ coalesce(pg_column_size(tok_key_version), 0)))
 		FROM (SELECT * FROM grants LIMIT 1000) g")
 	awk -v a="$1" -v b="$2" -v n="$3" -v t="$t" 'BEGIN {
 		split(a, x, "\t"); split(b, y, "\t"); split(t, z, "\t");
 		if (n < 1) n = 1
 		printf "bytes per purchase: grants %.0f + indexes %.0f, " \
 			"charging_records %.0f + indexes %.0f; a grant row %d " \
-			"bytes, of them the admission token %d and the license " \
-			"token %d\n",
+			"bytes, of them %d for its tokens (stored whole or as " \
+			"parts)\n",
 			(y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n,
-			(y[4] - x[4]) / n, z[3], z[1], z[2] }'
+			(y[4] - x[4]) / n, z[1], z[2] }'
 }
 
 # cpu_ticks PID: utime+stime of PID and its children (Kamailio's processes)

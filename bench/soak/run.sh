@@ -45,7 +45,7 @@ P2PCD_PROXY=127.0.0.2:$LAB_EDGE_PORT P2PCD_DOMAIN=ims.test P2PCD_USER=alice \
 	>"$LAB_DIR/publish.json"
 DOI=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["doi"])' "$LAB_DIR/publish.json")
 IH=$(psql -X -qAt -c "SELECT encode(info_hash, 'hex') FROM content WHERE doi = '$DOI'")
-ADM=$(psql -X -qAt -c "SELECT adm_token FROM grants WHERE doi = '$DOI' AND role = 'seed'")
+ADM=$(grant_token "$(psql -X -qAt -c "SELECT id FROM grants WHERE doi = '$DOI' AND role = 'seed'")" adm)
 echo "soak: $SECS s, MESSAGE at $SIP_RATE/s to $DOI, announces at $ANN_RATE/s"
 
 # processes to watch

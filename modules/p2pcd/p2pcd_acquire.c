@@ -163,20 +163,25 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 /*
  * The acquisition statement, prepared once per connection (parse and plan
  * once: most of the database's CPU otherwise). Parameters: $1 doi, $2
- * request id (hex), $3 grant id, $4 IMPU, $5 subject, $6 admission token, $7
- * license token, $8 expiry (unix time), $9 icid, $10 orig-ioi. Returns
- * the answer's row (see p2pcd_acq_answer).
+ * request id (hex), $3 grant id, $4 IMPU, $5 subject, $6 the admission
+ * token's aud, $7 the two MACs (hex), $8 expiry (unix time), $9 icid, $10
+ * orig-ioi, $11 iat, $12 key version, $13 iss, $14 the license token's
+ * rights (NULL: the title's, as stored). The grant keeps what the tokens
+ * are made of, not the tokens (sql/migrations/0011). Returns the answer's
+ * row (see p2pcd_acq_answer).
  */
 #define P2PCD_ACQ_SQL                                                        \
-	"(text, text, text, text, text, text, text, bigint, text, text) AS "     \
+	"(text, text, text, text, text, text, text, bigint, text, text, "        \
+	"bigint, bigint, text, text) AS "                                        \
 	"WITH c AS (SELECT doi, state, price_cents, currency FROM content "      \
 	"WHERE doi = $1), "                                                      \
 	"prev AS (SELECT grant_id FROM charging_records WHERE request_id = "     \
 	"decode($2, 'hex')), "                                                   \
-	"g AS (INSERT INTO grants (id, doi, impu, subject, role, adm_token, "    \
-	"lic_token, expires) SELECT $3, c.doi, $4, $5, 'leech', $6, $7, "        \
-	"to_timestamp($8) FROM c WHERE c.state = 'active' AND NOT EXISTS "       \
-	"(SELECT 1 FROM prev) RETURNING id), "                                   \
+	"g AS (INSERT INTO grants (id, doi, impu, subject, role, tok_aud, "      \
+	"tok_macs, expires, icid, tok_iat, tok_key_version, tok_iss, "           \
+	"tok_rights) SELECT $3, c.doi, $4, $5, 'leech', $6, decode($7, "         \
+	"'hex'), to_timestamp($8), $9, $11, $12, $13, $14 FROM c WHERE "         \
+	"c.state = 'active' AND NOT EXISTS (SELECT 1 FROM prev) RETURNING id), " \
 	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, impu, " \
 	"doi, grant_id, amount_cents, currency) SELECT decode($2, 'hex'), $9, "  \
 	"$10, $4, c.doi, g.id, c.price_cents, c.currency FROM c, g RETURNING "   \
@@ -187,7 +192,8 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
 
 /*
  * A batch of acquisitions, the same logic as P2PCD_ACQ_SQL over arrays (one
- * element per job, $8 the expiry of all): one statement, one transaction.
+ * element per job; $8 the expiry, $11 the iat and $13 the iss of all): one
+ * statement, one transaction.
  * Prepared, not sent as a VALUES list of literals: parsing and planning
  * that list took a fifth of the database's CPU per batch. "buy" holds the
  * requests to charge; the grants and the charging records are both made
@@ -197,26 +203,28 @@ static int p2pcd_acq_lookup(p2pcd_acq_t *a, p2pcd_job_t *job)
  * insert's RETURNING rows need joining back (n x n nested loops; their
  * CPU was within the noise of bench/module/sqlcost.sh).
  */
-#define P2PCD_ACQ_BATCH_SQL                                                \
-	"(text[], text[], text[], text[], text[], text[], text[], bigint, "    \
-	"text[], text[]) AS "                                                  \
-	"WITH req AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, "   \
-	"$10) WITH ORDINALITY AS u(doi, rid, gid, impu, sub, adm, lic, icid, " \
-	"ioi, n)), "                                                           \
-	"prev AS (SELECT req.n, cr.grant_id FROM req JOIN "                    \
-	"charging_records cr ON cr.request_id = decode(req.rid, 'hex')), "     \
-	"buy AS (SELECT req.*, t.price_cents, t.currency FROM req JOIN "       \
-	"content t ON t.doi = req.doi WHERE t.state = 'active' AND NOT "       \
-	"EXISTS (SELECT 1 FROM prev WHERE prev.n = req.n)), "                  \
-	"g AS (INSERT INTO grants (id, doi, impu, subject, role, "             \
-	"adm_token, lic_token, expires) SELECT gid, doi, impu, sub, "          \
-	"'leech', adm, lic, to_timestamp($8) FROM buy), "                      \
-	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, "     \
-	"impu, doi, grant_id, amount_cents, currency) SELECT decode(rid, "     \
-	"'hex'), icid, ioi, impu, doi, gid, price_cents, currency FROM buy) "  \
-	"SELECT prev.grant_id::varchar, CASE WHEN prev.n IS NOT NULL OR "      \
-	"t.state IS DISTINCT FROM 'active' THEN coalesce(t.state, '') "        \
-	"END::varchar FROM req LEFT JOIN prev ON prev.n = req.n LEFT JOIN "    \
+#define P2PCD_ACQ_BATCH_SQL                                               \
+	"(text[], text[], text[], text[], text[], text[], text[], bigint, "   \
+	"text[], text[], bigint, text[], text, text[]) AS "                   \
+	"WITH req AS (SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $9, "  \
+	"$10, $12, $14) WITH ORDINALITY AS u(doi, rid, gid, impu, sub, aud, " \
+	"macs, icid, ioi, kv, rights, n)), "                                  \
+	"prev AS (SELECT req.n, cr.grant_id FROM req JOIN "                   \
+	"charging_records cr ON cr.request_id = decode(req.rid, 'hex')), "    \
+	"buy AS (SELECT req.*, t.price_cents, t.currency FROM req JOIN "      \
+	"content t ON t.doi = req.doi WHERE t.state = 'active' AND NOT "      \
+	"EXISTS (SELECT 1 FROM prev WHERE prev.n = req.n)), "                 \
+	"g AS (INSERT INTO grants (id, doi, impu, subject, role, tok_aud, "   \
+	"tok_macs, expires, icid, tok_iat, tok_key_version, tok_iss, "        \
+	"tok_rights) SELECT gid, doi, impu, sub, 'leech', aud, decode(macs, " \
+	"'hex'), to_timestamp($8), icid, $11, kv::bigint, $13, rights FROM "  \
+	"buy), "                                                              \
+	"r AS (INSERT INTO charging_records (request_id, icid, orig_ioi, "    \
+	"impu, doi, grant_id, amount_cents, currency) SELECT decode(rid, "    \
+	"'hex'), icid, ioi, impu, doi, gid, price_cents, currency FROM buy) " \
+	"SELECT prev.grant_id::varchar, CASE WHEN prev.n IS NOT NULL OR "     \
+	"t.state IS DISTINCT FROM 'active' THEN coalesce(t.state, '') "       \
+	"END::varchar FROM req LEFT JOIN prev ON prev.n = req.n LEFT JOIN "   \
 	"content t ON t.doi = req.doi ORDER BY req.n"
 
 /*
@@ -308,6 +316,7 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 	db1_res_t *res = NULL;
 	char gid[P2PCD_GRANT_ID_LEN + 1];
 	char sub[P2PCD_SUBJECT_LEN + 1];
+	char macs[P2PCD_TOKEN_MACS_HEX + 1];
 	long long now, exp;
 	int attempt, ret;
 
@@ -321,6 +330,7 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		p2pcd_job_set(job, 500, "Cannot Mint Tokens");
 		return;
 	}
+	p2pcd_tokens_macs_hex(&tok, macs);
 	for(attempt = 0; attempt < 2; attempt++) {
 		if(p2pcd_acq_one.num == 0 && p2pcd_acq_prepare(&p2pcd_acq_one) < 0)
 			break;
@@ -337,13 +347,20 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit(&q, sub, strlen(sub));
 		p2pcd_sql_add(&q, ", ");
-		p2pcd_sql_lit(&q, tok.adm, tok.adm_len);
+		p2pcd_sql_lit(&q, a->c.tracker, strlen(a->c.tracker));
 		p2pcd_sql_add(&q, ", ");
-		p2pcd_sql_lit(&q, tok.lic, tok.lic_len);
+		p2pcd_sql_lit(&q, macs, strlen(macs));
 		p2pcd_sql_addf(&q, ", %lld, ", exp);
 		p2pcd_sql_lit_or_null(&q, a->id.icid, a->id.icid_len);
 		p2pcd_sql_add(&q, ", ");
 		p2pcd_sql_lit_or_null(&q, a->id.orig_ioi, a->id.orig_ioi_len);
+		p2pcd_sql_addf(&q, ", %lld, %u, ", now, tok.key_version);
+		p2pcd_sql_lit(&q, p2pcd_issuer.s, p2pcd_issuer.len);
+		p2pcd_sql_add(&q, ", ");
+		if(a->c.rights_stored)
+			p2pcd_sql_add(&q, "NULL");
+		else
+			p2pcd_sql_lit(&q, a->c.rights, a->c.rights_len);
 		p2pcd_sql_add(&q, ")");
 		ret = p2pcd_db_exec(&q, &res);
 		p2pcd_sql_free(&q);
@@ -368,12 +385,22 @@ static void p2pcd_acq_run(p2pcd_job_t *job)
 		p2pcd_acq_unavailable(job);
 }
 
-/* the batch statement's text[] parameters, in order: $1-$7, $9, $10 */
-#define P2PCD_ACQ_COLS 9
+/* the batch statement's array parameters, in order: $1-$7, $9, $10, $12,
+ * $14 */
+#define P2PCD_ACQ_COLS 11
 
-/* request a's element of the batch statement's array parameter c */
+/* what one job adds to the batch besides its request */
+typedef struct p2pcd_acq_item
+{
+	p2pcd_tokens_t tok;
+	char macs[P2PCD_TOKEN_MACS_HEX + 1];
+	char kv[12];
+} p2pcd_acq_item_t;
+
+/* request a's element of the batch statement's array parameter c; s NULL
+ * for SQL NULL */
 static str p2pcd_acq_col(
-		int c, p2pcd_acq_t *a, p2pcd_tokens_t *t, char *gid, char *sub)
+		int c, p2pcd_acq_t *a, p2pcd_acq_item_t *it, char *gid, char *sub)
 {
 	switch(c) {
 		case 0:
@@ -387,13 +414,19 @@ static str p2pcd_acq_col(
 		case 4:
 			return (str){sub, strlen(sub)};
 		case 5:
-			return (str){t->adm, t->adm_len};
+			return (str){a->c.tracker, strlen(a->c.tracker)};
 		case 6:
-			return (str){t->lic, t->lic_len};
+			return (str){it->macs, strlen(it->macs)};
 		case 7:
 			return (str){a->id.icid, a->id.icid_len};
-		default:
+		case 8:
 			return (str){a->id.orig_ioi, a->id.orig_ioi_len};
+		case 9:
+			return (str){it->kv, strlen(it->kv)};
+		default:
+			if(a->c.rights_stored)
+				return (str){NULL, 0};
+			return (str){a->c.rights, a->c.rights_len};
 	}
 }
 
@@ -405,7 +438,7 @@ static str p2pcd_acq_col(
  */
 static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 {
-	p2pcd_tokens_t tok[P2PCD_BATCH_MAX];
+	p2pcd_acq_item_t it[P2PCD_BATCH_MAX];
 	char gid[P2PCD_BATCH_MAX][P2PCD_GRANT_ID_LEN + 1];
 	char sub[P2PCD_BATCH_MAX][P2PCD_SUBJECT_LEN + 1];
 	p2pcd_acq_t *a[P2PCD_BATCH_MAX];
@@ -425,18 +458,23 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 						< 0
 				|| p2pcd_tokens_mint(&a[minted]->c, "leech", sub[minted],
 						   gid[minted], a[minted]->id.icid, now, exp,
-						   &tok[minted])
+						   &it[minted].tok)
 						   < 0)
 			break;
+		p2pcd_tokens_macs_hex(&it[minted].tok, it[minted].macs);
+		snprintf(it[minted].kv, sizeof(it[minted].kv), "%u",
+				it[minted].tok.key_version);
+		/* only the MACs are stored */
+		p2pcd_tokens_free_text(&it[minted].tok);
 	}
 	if(minted == n
 			&& (p2pcd_acq_many.num != 0
 					|| p2pcd_acq_prepare(&p2pcd_acq_many) == 0)) {
 		/* sized once: the elements, their quotes and commas, and room
-		 * for the escapes of the longest (a token) */
+		 * for the escapes of the longest (the rights) */
 		for(i = 0, len = 4096; i < n; i++)
 			for(c = 0; c < P2PCD_ACQ_COLS; c++)
-				len += p2pcd_acq_col(c, a[i], &tok[i], gid[i], sub[i]).len + 4;
+				len += p2pcd_acq_col(c, a[i], &it[i], gid[i], sub[i]).len + 4;
 		p2pcd_sql_init(&q);
 		p2pcd_sql_reserve(&q, len);
 		p2pcd_sql_addf(&q, P2PCD_ACQ_PLAN "EXECUTE %s_%u(", p2pcd_acq_many.name,
@@ -445,13 +483,19 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 			if(c == 7) {
 				p2pcd_sql_int(&q, exp); /* $8 */
 				p2pcd_sql_add(&q, ", ");
+			} else if(c == 9) {
+				p2pcd_sql_int(&q, now); /* $11 */
+				p2pcd_sql_add(&q, ", ");
+			} else if(c == 10) {
+				p2pcd_sql_lit(&q, p2pcd_issuer.s, p2pcd_issuer.len); /* $13 */
+				p2pcd_sql_add(&q, ", ");
 			}
 			p2pcd_sql_arr_open(&q);
 			for(i = 0; i < n; i++) {
-				v = p2pcd_acq_col(c, a[i], &tok[i], gid[i], sub[i]);
-				if(c < 7)
+				v = p2pcd_acq_col(c, a[i], &it[i], gid[i], sub[i]);
+				if(c < 7 || c == 9)
 					p2pcd_sql_arr_str(&q, !i, v.s, v.len);
-				else /* icid and orig-ioi: NULL when absent */
+				else /* icid, orig-ioi, rights: NULL when absent */
 					p2pcd_sql_arr_str_or_null(&q, !i, v.s, v.len);
 			}
 			p2pcd_sql_arr_close(&q);
@@ -460,8 +504,6 @@ static void p2pcd_acq_batch(p2pcd_job_t **jobs, int n)
 		ret = p2pcd_db_exec(&q, &res);
 		p2pcd_sql_free(&q);
 	}
-	for(i = 0; i < minted; i++)
-		p2pcd_tokens_free(&tok[i]);
 	if(ret < 0 || RES_ROW_N(res) != n) {
 		p2pcd_db_free(res);
 		if(minted == n)

@@ -221,9 +221,11 @@ int p2pcd_cache_reload(void)
 				&& p2pcd_rights_object(&v)) {
 			memcpy(strings, v.s, v.len);
 			it->rights_len = v.len;
+			it->rights_stored = 1;
 		} else {
 			memcpy(strings, "{}", 2);
 			it->rights_len = 2;
+			it->rights_stored = 0;
 		}
 		strings += it->rights_len + 1;
 		tbl->n++;
@@ -272,6 +274,7 @@ int p2pcd_cache_get(str *doi, p2pcd_content_t *c, char *rbuf, int rsize)
 		} else {
 			memcpy(rbuf, "{}", 3);
 			c->rights_len = 2;
+			c->rights_stored = 0;
 		}
 		found = 1;
 	}

@@ -32,6 +32,9 @@ typedef struct p2pcd_content
 	unsigned char kid[16];
 	char *rights; /* JSON text, NUL-terminated */
 	int rights_len;
+	/* 1: rights are content.rights::text byte for byte, so a grant row
+	 * need not store them again (sql/migrations/0011) */
+	int rights_stored;
 } p2pcd_content_t;
 
 int p2pcd_cache_init(void);

@@ -38,7 +38,7 @@ typedef struct p2pcd_table_version
 
 static p2pcd_table_version_t p2pcd_tables[] = {{str_init("content"), 1},
 		{str_init("torrents"), 1}, {str_init("content_keys"), 1},
-		{str_init("grants"), 1}, {str_init("charging_records"), 2},
+		{str_init("grants"), 2}, {str_init("charging_records"), 2},
 		{str_init("publishers"), 1}, {str_init("trackers"), 1},
 		{str_init("blocklist"), 1}, {STR_NULL, 0}};
 

@@ -27,11 +27,11 @@
 #include "core/ut.h"
 
 #include "p2pcd/base64url.h"
+#include "p2pcd/grant_token.h"
 #include "p2pcd/keyfile.h"
 #include "p2pcd/hkdf.h"
 #include "p2pcd/hmac.h"
 #include "p2pcd/init.h"
-#include "p2pcd/json_write.h"
 #include "p2pcd/jws.h"
 
 #include "p2pcd.h"
@@ -336,13 +336,16 @@ static struct p2pcd_jws_signer *p2pcd_signer(const char *aud)
 	return &p2pcd_signers.s[i];
 }
 
-static int p2pcd_sign(const char *aud, const char *typ, struct p2pcd_jw *w,
-		char **tok, size_t *len)
+/* sign claims of n bytes (n < 0: they could not be built) for aud; the
+ * key version into *ver */
+static int p2pcd_sign(const char *aud, const char *typ, const char *claims,
+		long n, char **tok, size_t *len, unsigned char *mac, unsigned int *ver)
 {
 	struct p2pcd_jws_signer *s;
-	long n;
+	const char *a;
+	size_t alen;
+	uint32_t v;
 
-	n = p2pcd_jw_end(w);
 	if(n < 0) {
 		LM_ERR("cannot build the %s claims\n", typ);
 		return -1;
@@ -350,78 +353,95 @@ static int p2pcd_sign(const char *aud, const char *typ, struct p2pcd_jw *w,
 	s = p2pcd_signer(aud);
 	if(s == NULL)
 		return -1;
-	if(p2pcd_jws_sign_text(s, typ, w->buf, n, tok, len) < 0) {
+	if(p2pcd_jws_kid_parse(s->kid, strlen(s->kid), &a, &alen, &v) < 0
+			|| p2pcd_jws_sign_text_mac(s, typ, claims, n, tok, len, mac) < 0) {
 		LM_ERR("cannot sign a %s token\n", typ);
 		return -1;
 	}
+	*ver = v;
 	return 0;
 }
 
-/* claims both tokens start with */
-static void p2pcd_claims_common(struct p2pcd_jw *w, char *buf, size_t size,
-		const char *sub, const char *aud, long long now)
+static int p2pcd_tokens_sign(
+		const struct p2pcd_grant_claims *gc, p2pcd_tokens_t *t)
 {
-	p2pcd_jw_begin(w, buf, size);
-	p2pcd_jw_str(w, "iss", p2pcd_issuer.s, p2pcd_issuer.len);
-	p2pcd_jw_str(w, "sub", sub, strlen(sub));
-	p2pcd_jw_str(w, "aud", aud, strlen(aud));
-	p2pcd_jw_int(w, "iat", now);
+	char buf[P2PCD_JWS_MAX_LEN];
+	unsigned int lver;
+
+	if(p2pcd_sign(gc->aud, P2PCD_JWS_TYP_ADM, buf,
+			   p2pcd_grant_adm_claims(gc, buf, sizeof(buf)), &t->adm,
+			   &t->adm_len, t->macs, &t->key_version)
+					< 0
+			|| p2pcd_sign(P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, buf,
+					   p2pcd_grant_lic_claims(gc, buf, sizeof(buf)), &t->lic,
+					   &t->lic_len, t->macs + 32, &lver)
+					   < 0)
+		return -1;
+	/* the grant row keeps one version for both */
+	return lver == t->key_version ? 0 : 1;
 }
 
-/* claims written as JSON text (jansson cost more than the two MACs) */
+/* claims written as JSON text (jansson cost more than the two MACs) by
+ * lib/, which the content index rebuilds the tokens with */
 int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 		const char *sub, const char *gid, const char *icid, long long now,
 		long long exp, p2pcd_tokens_t *t)
 {
-	char ih[41];
-	char kid[25];
-	char buf[P2PCD_JWS_MAX_LEN];
-	struct p2pcd_jw w;
-	int has_icid = icid && *icid;
+	struct p2pcd_grant_claims gc = {
+			.iss = p2pcd_issuer.s,
+			.iss_len = p2pcd_issuer.len,
+			.sub = sub,
+			.jti = gid,
+			.role = role,
+			.aud = c->tracker,
+			.doi = c->doi,
+			.doi_len = c->doi_len,
+			/* a JSON object: checked when the cache loaded it or the
+			 * PUBLISH body was parsed */
+			.rights = c->rights,
+			.rights_len = c->rights_len,
+			.icid = icid,
+			.icid_len = icid ? strlen(icid) : 0,
+			.ih = c->info_hash,
+			.kid = c->kid,
+			.iat = now,
+			.exp = exp,
+	};
+	int attempt, ret = -1;
 
-	memset(t, 0, sizeof(*t));
-	p2pcd_hex_public(c->info_hash, 20, ih);
-	p2pcd_b64url_encode(c->kid, 16, kid, sizeof(kid));
-
-	p2pcd_claims_common(&w, buf, sizeof(buf), sub, c->tracker, now);
-	p2pcd_jw_int(&w, "nbf", now);
-	p2pcd_jw_int(&w, "exp", exp);
-	p2pcd_jw_str(&w, "jti", gid, strlen(gid));
-	p2pcd_jw_str(&w, "ih", ih, 40);
-	p2pcd_jw_str(&w, "doi", c->doi, c->doi_len);
-	p2pcd_jw_str(&w, "role", role, strlen(role));
-	if(has_icid)
-		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
-	if(p2pcd_sign(c->tracker, P2PCD_JWS_TYP_ADM, &w, &t->adm, &t->adm_len) < 0)
-		goto fail;
-
-	p2pcd_claims_common(&w, buf, sizeof(buf), sub, P2PCD_LICENSE_AUD, now);
-	p2pcd_jw_int(&w, "exp", exp);
-	p2pcd_jw_str(&w, "jti", gid, strlen(gid));
-	p2pcd_jw_str(&w, "doi", c->doi, c->doi_len);
-	p2pcd_jw_str_array1(&w, "kids", kid, strlen(kid));
-	/* a JSON object: checked when the cache loaded it or the PUBLISH
-	 * body was parsed */
-	p2pcd_jw_raw(&w, "rights", c->rights, c->rights_len);
-	if(has_icid)
-		p2pcd_jw_str(&w, "icid", icid, strlen(icid));
-	if(p2pcd_sign(
-			   P2PCD_LICENSE_AUD, P2PCD_JWS_TYP_LIC, &w, &t->lic, &t->lic_len)
-			< 0)
-		goto fail;
-	return 0;
-fail:
-	p2pcd_tokens_free(t);
+	/* a key rotation between the two signatures: sign both again */
+	for(attempt = 0; attempt < 2; attempt++) {
+		memset(t, 0, sizeof(*t));
+		ret = p2pcd_tokens_sign(&gc, t);
+		if(ret == 0)
+			return 0;
+		p2pcd_tokens_free(t);
+		if(ret < 0)
+			break;
+	}
+	if(ret > 0)
+		LM_ERR("the signing key changed twice while minting\n");
 	return -1;
+}
+
+void p2pcd_tokens_free_text(p2pcd_tokens_t *t)
+{
+	free(t->adm);
+	free(t->lic);
+	t->adm = t->lic = NULL;
+	t->adm_len = t->lic_len = 0;
 }
 
 void p2pcd_tokens_free(p2pcd_tokens_t *t)
 {
-	if(t->adm)
-		free(t->adm);
-	if(t->lic)
-		free(t->lic);
+	p2pcd_tokens_free_text(t);
 	memset(t, 0, sizeof(*t));
+}
+
+void p2pcd_tokens_macs_hex(
+		const p2pcd_tokens_t *t, char out[P2PCD_TOKEN_MACS_HEX + 1])
+{
+	p2pcd_hex_public(t->macs, sizeof(t->macs), out);
 }
 
 /* one VALUES tuple: audience, version, first 8 bytes of SHA-256(key) */

@@ -15,13 +15,16 @@
 #define P2PCD_SUBJECT_LEN 24 /* "p-" + 22 base64url characters */
 #define P2PCD_LICENSE_AUD "license"
 
-/* the tokens of one grant (malloc()ed by lib/, p2pcd_tokens_free) */
+/* the tokens of one grant (malloc()ed by lib/, p2pcd_tokens_free), their
+ * MACs and the key version of both: what the grant row stores */
 typedef struct p2pcd_tokens
 {
 	char *adm;
 	size_t adm_len;
 	char *lic;
 	size_t lic_len;
+	unsigned char macs[64]; /* the admission token's, the license's */
+	unsigned int key_version;
 } p2pcd_tokens_t;
 
 int p2pcd_keys_init(void);
@@ -44,6 +47,12 @@ int p2pcd_tokens_mint(const p2pcd_content_t *c, const char *role,
 		const char *sub, const char *gid, const char *icid, long long now,
 		long long exp, p2pcd_tokens_t *t);
 void p2pcd_tokens_free(p2pcd_tokens_t *t);
+/* free the two tokens' text, keep the MACs and the version */
+void p2pcd_tokens_free_text(p2pcd_tokens_t *t);
+/* the two MACs (admission, license) in hex, as grants.tok_macs takes them */
+#define P2PCD_TOKEN_MACS_HEX 128
+void p2pcd_tokens_macs_hex(
+		const p2pcd_tokens_t *t, char out[P2PCD_TOKEN_MACS_HEX + 1]);
 /* the signing_keys rows of the current version (the license audience and
  * every tracker), older versions marked previous/retired; 0 or -1 */
 int p2pcd_keys_record(void);

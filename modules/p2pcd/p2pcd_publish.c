@@ -304,19 +304,27 @@ static void p2pcd_pub_new(p2pcd_job_t *job, p2pcd_pub_t *p)
 	p2pcd_sql_bytea(&q, p->b.kid, 16);
 	p2pcd_sql_add(&q, ", doi, ");
 	p2pcd_sql_bytea(&q, p->b.sealed, p->b.sealed_len);
+	/* the tokens' parts, as the acquisition stores them (0011); the
+	 * rights as the PUBLISH body gave them, not as content stores them */
 	p2pcd_sql_add(&q, " FROM c), g AS (INSERT INTO grants (id, doi, impu, "
-					  "subject, role, adm_token, lic_token, expires) SELECT ");
+					  "subject, role, tok_aud, tok_macs, expires, icid, "
+					  "tok_iat, tok_key_version, tok_iss, tok_rights) SELECT ");
 	p2pcd_sql_lit(&q, gid, strlen(gid));
 	p2pcd_sql_add(&q, ", doi, ");
 	p2pcd_sql_lit(&q, p->id.impu, p->id.impu_len);
 	p2pcd_sql_add(&q, ", ");
 	p2pcd_sql_lit(&q, sub, strlen(sub));
 	p2pcd_sql_add(&q, ", 'seed', ");
-	p2pcd_sql_lit(&q, tok.adm, tok.adm_len);
+	p2pcd_sql_lit(&q, c.tracker, strlen(c.tracker));
 	p2pcd_sql_add(&q, ", ");
-	p2pcd_sql_lit(&q, tok.lic, tok.lic_len);
-	p2pcd_sql_addf(&q, ", to_timestamp(%lld) FROM c) SELECT doi FROM c",
-			now + p2pcd_grant_ttl);
+	p2pcd_sql_bytea(&q, tok.macs, sizeof(tok.macs));
+	p2pcd_sql_addf(&q, ", to_timestamp(%lld), ", now + p2pcd_grant_ttl);
+	p2pcd_sql_lit_or_null(&q, p->id.icid, p->id.icid_len);
+	p2pcd_sql_addf(&q, ", %lld, %u, ", now, tok.key_version);
+	p2pcd_sql_lit(&q, p2pcd_issuer.s, p2pcd_issuer.len);
+	p2pcd_sql_add(&q, ", ");
+	p2pcd_sql_lit(&q, c.rights, c.rights_len);
+	p2pcd_sql_add(&q, " FROM c) SELECT doi FROM c");
 	p2pcd_tokens_free(&tok);
 	if(p2pcd_db_exec(&q, NULL) < 0) {
 		p2pcd_sql_free(&q);

@@ -58,3 +58,25 @@ wait_for() {
 	done
 	return 1
 }
+
+# grant_token GID adm|lic: the grant's admission or license token, as the
+# content index serves it: stored whole (grants made before migration
+# 0011) or rebuilt from the row's parts (lib/grant_token.c).
+grant_token() {
+	local toks
+	make -s -C "$TOP/tests/tools" >/dev/null || return 1
+	toks=$(psql -X -qAt -F $'\t' -v ON_ERROR_STOP=1 -c "SELECT g.id, g.doi, g.role,
+		extract(epoch FROM g.expires)::bigint, encode(c.info_hash, 'hex'),
+		encode(c.kid, 'hex'), g.subject, g.tok_iss, g.tok_aud, g.tok_iat,
+		g.tok_key_version, coalesce(g.tok_rights, c.rights::text),
+		coalesce(g.icid, ''), encode(g.tok_macs, 'hex'),
+		coalesce(g.adm_token, ''), coalesce(g.lic_token, '')
+		FROM grants g JOIN content c ON c.doi = g.doi WHERE g.id = '$1'" |
+		"$TOP/build/release/bin/p2pcd-mint-token" grant-tokens) ||
+		return 1
+	case $2 in
+	adm) sed -n 1p <<<"$toks" ;;
+	lic) sed -n 2p <<<"$toks" ;;
+	*) return 2 ;;
+	esac
+}

@@ -84,6 +84,19 @@ expect_eq "indexes of grants and charging_records" \
 	"charging_impu_idx charging_records_pkey charging_records_request_id_key grants_doi_idx grants_pkey"
 expect_eq "version row charging_records" \
 	"$(q "SELECT table_version FROM version WHERE table_name = 'charging_records'")" 2
+# A grant stores its tokens whole (before 0011) or as their parts: the
+# claims not held elsewhere and the two MACs, one form or the other.
+ins_parts="INSERT INTO grants (id, doi, impu, subject, role, expires, tok_iss, tok_aud, tok_iat, tok_key_version, tok_macs)"
+q "$ins_parts VALUES ('CCCCCCCCCCCCCCCCCCCCCC', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'as', 'tr1', 1, 1, decode(repeat('aa',64),'hex'))" >/dev/null
+ok "a grant stored as its tokens' parts"
+refuse "a grant with neither its tokens nor their parts" "INSERT INTO grants (id, doi, impu, subject, role, expires) VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now())"
+refuse "a grant with its tokens and their parts" "INSERT INTO grants (id, doi, impu, subject, role, expires, adm_token, lic_token, tok_iss, tok_aud, tok_iat, tok_key_version, tok_macs) VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'x', 'y', 'as', 'tr1', 1, 1, decode(repeat('aa',64),'hex'))"
+refuse "a grant with one MAC" "$ins_parts VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'as', 'tr1', 1, 1, decode(repeat('aa',32),'hex'))"
+refuse "a grant's parts without iat" "$ins_parts VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'as', 'tr1', NULL, 1, decode(repeat('aa',64),'hex'))"
+refuse "key version 0" "$ins_parts VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'as', 'tr1', 1, 0, decode(repeat('aa',64),'hex'))"
+refuse "a grant with only its admission token" "INSERT INTO grants (id, doi, impu, subject, role, expires, adm_token) VALUES ('DDDDDDDDDDDDDDDDDDDDDD', '10.9999/a', 'sip:b@ims.test', 's', 'leech', now(), 'x')"
+expect_eq "version row grants" \
+	"$(q "SELECT table_version FROM version WHERE table_name = 'grants'")" 2
 refuse "blocklist value of wrong size" "INSERT INTO blocklist (kind, value) VALUES ('info_hash', decode('00','hex'))"
 
 # A mute by plain SQL reaches a listener through NOTIFY.
@@ -127,6 +140,9 @@ expect_eq "upgrade across 0009" "$(PGDATABASE=p2pcd_upgrade "$TOP/sql/migrate")"
 expect_eq "request id after the upgrade" \
 	"$(PGDATABASE=p2pcd_upgrade q "SELECT encode(request_id, 'hex'), grant_id FROM charging_records")" \
 	"${rid:0:32}	$gid"
+expect_eq "a grant made before 0011 keeps its tokens" \
+	"$(PGDATABASE=p2pcd_upgrade q "SELECT adm_token, lic_token, tok_macs IS NULL FROM grants WHERE id = '$gid'")" \
+	"x	y	t"
 
 # Two migrators at once on a fresh database: both succeed, one applies.
 PGDATABASE=postgres q "CREATE DATABASE p2pcd_race" >/dev/null

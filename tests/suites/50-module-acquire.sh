@@ -83,8 +83,8 @@ ok "token subject is a pseudonym ($sub), not the IMPU"
 exp=$(q "SELECT round(extract(epoch FROM expires - created) / 3600) FROM grants WHERE id = '$gid'")
 expect_eq "grant lifetime (hours)" "$exp" 24
 
-adm=$(q "SELECT adm_token FROM grants WHERE id = '$gid'")
-lic=$(q "SELECT lic_token FROM grants WHERE id = '$gid'")
+adm=$(grant_token "$gid" adm)
+lic=$(grant_token "$gid" lic)
 out=$(python3 "$TOP/tests/sip/tokcheck.py" "$AS_MASTER" "$adm") ||
 	fail "admission token MAC does not verify: $out"
 hdr=$(sed -n 1p <<<"$out")
@@ -236,7 +236,7 @@ expect_eq "signing_keys fingerprint of trk-1:v2" "$(q "SELECT encode(fingerprint
 	FROM signing_keys WHERE audience = 'trk-1' AND version = 2")" "$fp"
 acq "acquisition after the rotation" 200 10.9999/t.new
 [[ $(sip_hdr Call-Info) =~ $GRANT_RE ]]
-adm=$(q "SELECT adm_token FROM grants WHERE id = '${BASH_REMATCH[1]}'")
+adm=$(grant_token "${BASH_REMATCH[1]}" adm)
 out=$(python3 "$TOP/tests/sip/tokcheck.py" \
 	99887766554433221100ffeeddccbbaa99887766554433221100ffeeddccbbaa "$adm") ||
 	fail "token after rotation does not verify under the new master"

@@ -88,7 +88,7 @@ expect_eq "sealed key stored" \
 	"$(q "SELECT length(sealed_key) FROM content_keys WHERE doi = '$doi'")" 80
 expect_eq "seed grant" "$(q "SELECT role, impu FROM grants WHERE id = '$gid'")" \
 	$'seed\tsip:pub@ims.test'
-adm=$(q "SELECT adm_token FROM grants WHERE id = '$gid'")
+adm=$(grant_token "$gid" adm)
 out=$(python3 "$TOP/tests/sip/tokcheck.py" "$AS_MASTER" "$adm") ||
 	fail "seed admission token does not verify"
 want=$(python3 -c 'import json,sys; c=json.loads(sys.argv[1]);

@@ -452,7 +452,7 @@ rdoi=${BASH_REMATCH[1]}
 expect_sip "buying it" 200 hostile-message -s "$rdoi" -key hdr1 "$PAI" \
 	-key hdr2 "$PCV" -key hdr3 "$CTJ" -key hdr4 "$NOHDR" -key body ""
 [[ $(sip_hdr Call-Info) =~ /grants/([A-Za-z0-9_-]{22})\> ]]
-lic=$(q "SELECT lic_token FROM grants WHERE id = '${BASH_REMATCH[1]}'")
+lic=$(grant_token "${BASH_REMATCH[1]}" lic)
 expect_eq "the buyer's license token carries the published rights" \
 	"$(python3 -c 'import base64, json, sys
 p = sys.argv[1].split(".")[1]

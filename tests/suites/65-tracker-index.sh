@@ -156,6 +156,26 @@ grant() {
 	   VALUES ('$1', '$2', 'sip:buyer@test', 'buyer-$1', '$3', '$adm', '$lic',
 	   now() + interval '$4')" >/dev/null
 }
+# grant_parts GID DOI ROLE: a grants row as the AS makes it since 0011,
+# its tokens' parts and their MACs (signed with the test master); the
+# tokens it stands for into parts.tok
+grant_parts() {
+	local iat exp toks
+	iat=$(($(date +%s) - 10))
+	exp=$((iat + 3600))
+	toks=$(q "SELECT '$1', doi, '$3', $exp, encode(info_hash, 'hex'),
+		encode(kid, 'hex'), 'buyer-$1', 'p2pcd-as', tracker_id, $iat, 1,
+		rights::text, 'icid-$1', '', '', '' FROM content WHERE doi = '$2'" |
+		"$TRK_BIN/p2pcd-mint-token" grant-tokens --master "$TRK_MASTER") ||
+		fail "cannot sign the parts of grant $1"
+	q "INSERT INTO grants (id, doi, impu, subject, role, expires, tok_iss,
+	   tok_aud, tok_iat, tok_key_version, icid, tok_macs)
+	   SELECT '$1', doi, 'sip:buyer@test', 'buyer-$1', '$3', to_timestamp($exp),
+	   'p2pcd-as', tracker_id, $iat, 1, 'icid-$1',
+	   decode('$(sed -n 3p <<<"$toks")', 'hex') FROM content
+	   WHERE doi = '$2'" >/dev/null
+	sed -n 1,2p <<<"$toks" >parts.tok
+}
 GA=Ga_0123456789abcdefXYZ
 GB=Gb-0123456789abcdefXYZ
 GE=Ge_expiredexpiredexpir
@@ -164,7 +184,7 @@ GR=Gr_removedremovedremov
 GS=Gs_seedpendingseedpend
 GL=Gl_leechpendingleechpe
 grant "$GA" "$DOI_A" leech '1 hour'
-grant "$GB" "$DOI_B" leech '1 hour'
+grant_parts "$GB" "$DOI_B" leech
 grant "$GE" "$DOI_A" leech '-1 second'
 grant "$GM" 10.9999/p2pcd.mutedmutedm leech '1 hour'
 grant "$GR" 10.9999/p2pcd.removedremo leech '1 hour'
@@ -325,6 +345,23 @@ expect_status "grant without fingerprint" 200 "$code"
 python3 -c 'import json; j = json.load(open("resp")); assert j["fingerprint"] is None and j["price_cents"] == 0, j' ||
 	fail "grant B: $(cat resp)"
 ok "grant of content without a fingerprint: \"fingerprint\": null"
+# grant B is stored as its tokens' parts: the index rebuilds the tokens the
+# AS signed, and they verify with the keys derived from the master
+python3 - "$(sed -n 1p parts.tok)" "$(sed -n 2p parts.tok)" <<'PY' || fail "grant B's tokens: $(cat resp)"
+import json, sys
+j = json.load(open("resp"))
+assert j["license_token"] == sys.argv[2], (j["license_token"], sys.argv[2])
+assert j["announce_url"].endswith("/announce/" + sys.argv[1]), j["announce_url"]
+PY
+for t in 1 2; do
+	out=$(python3 "$TOP/tests/sip/tokcheck.py" "$TRK_MASTER" "$(sed -n ${t}p parts.tok)") ||
+		fail "grant B token $t does not verify: $out"
+done
+python3 "$TOP/tests/sip/tokcheck.py" "$TRK_MASTER" "$(sed -n 2p parts.tok)" |
+	sed -n 2p | python3 -c 'import json, sys; c = json.load(sys.stdin)
+assert c["icid"] == "icid-" + sys.argv[1] and c["jti"] == sys.argv[1], c' "$GB" ||
+	fail "grant B's license token: no icid or jti of its row"
+ok "grant stored as its tokens' parts (0011): the index serves the tokens the AS signed, and they verify"
 code=$(get "/grants/$GS")
 expect_status "seed grant on pending content" 200 "$code"
 grep -q '"role":"seed"' resp || fail "seed grant role: $(cat resp)"

@@ -96,8 +96,9 @@ license() { # license TOKEN: HTTP status of a ClearKey request for the KID
 }
 announce "" | grep -q 'failure reason' && ok "announce without a token refused" ||
 	fail "announce without a token admitted"
-BOB_ADM=$(sql "SELECT adm_token FROM grants WHERE doi = '$DOI' AND impu = 'sip:bob@ims.test'")
-BOB_LIC=$(sql "SELECT lic_token FROM grants WHERE doi = '$DOI' AND impu = 'sip:bob@ims.test'")
+BOB_GID=$(sql "SELECT id FROM grants WHERE doi = '$DOI' AND impu = 'sip:bob@ims.test'")
+BOB_ADM=$(grant_token "$BOB_GID" adm)
+BOB_LIC=$(grant_token "$BOB_GID" lic)
 forged=${BOB_ADM%.*}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 announce "$forged" | grep -q 'failure reason' && ok "announce with a forged token refused" ||
 	fail "announce with a forged token admitted"

@@ -146,8 +146,8 @@ expect_eq "bob's decrypted file (default --out)" \
 cmp -s "$D/a.bin" "$D/bob/a.bin" || fail "bob's decrypted copy differs"
 ok "positive control: bob bought, downloaded and decrypted a byte-identical copy"
 GID=$(sql "SELECT id FROM grants WHERE doi = '$DOI' AND impu = 'sip:bob@ims.test'")
-BOB_ADM=$(sql "SELECT adm_token FROM grants WHERE id = '$GID'")
-BOB_LIC=$(sql "SELECT lic_token FROM grants WHERE id = '$GID'")
+BOB_ADM=$(grant_token "$GID" adm)
+BOB_LIC=$(grant_token "$GID" lic)
 curl -fsS --cacert "$CA" -o "$D/bob.torrent" "$INDEX/grants/$GID/torrent" ||
 	fail "bob's torrent"
 expect_eq "bob's torrent is private" "$(bt private "$D/bob.torrent")" 1

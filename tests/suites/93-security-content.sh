@@ -209,7 +209,7 @@ b64kid() { python3 -c 'import base64,sys; print(base64.urlsafe_b64encode(bytes.f
 license() { # license GRANT-ID KID-HEX: "STATUS ERROR-CODE"
 	local st
 	st=$(curl -sS -o "$D/lic.out" -w '%{http_code}' -X POST \
-		-H "Authorization: Bearer $(sql "SELECT lic_token FROM grants WHERE id = '$1'")" \
+		-H "Authorization: Bearer $(grant_token "$1" lic)" \
 		-H 'Content-Type: application/json' \
 		-d "{\"kids\":[\"$(b64kid "$2")\"],\"type\":\"temporary\"}" "$TRK/license")
 	echo "$st $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error", "keys"))' "$D/lic.out" 2>/dev/null)"
@@ -228,7 +228,7 @@ grep -q '410' "$D/carol-late/err" && ok "the AS answers 410: $(head -1 "$D/carol
 expect_eq "charging records for it (bob's only)" "$(charged "$LDOI")" 1
 IHQ=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(bytes.fromhex(sys.argv[1])))' "$LIH")
 reannounce() {
-	curl -sS "$TRK/announce/$(sql "SELECT adm_token FROM grants WHERE id = '$BOB_GID'")?info_hash=$IHQ&peer_id=-XX0001-sec000000001&port=6999&uploaded=0&downloaded=0&left=1&compact=1" |
+	curl -sS "$TRK/announce/$(grant_token "$BOB_GID" adm)?info_hash=$IHQ&peer_id=-XX0001-sec000000001&port=6999&uploaded=0&downloaded=0&left=1&compact=1" |
 		grep -q 'torrent muted'
 }
 wait_for 3 reannounce && ok "bob's re-announce is refused: torrent muted" ||

@@ -7,6 +7,7 @@
  *       [--exp UNIX] [--nbf UNIX] [--typ TYP] [--count N]
  *   p2pcd-mint-token derive --master HEX --aud AUD [--version N]
  *   p2pcd-mint-token infohash FILE.torrent
+ *   p2pcd-mint-token grant-tokens [--master HEX] < ROW
  *
  *   p2pcd-mint-token [--master HEX | --key HEX] [--aud license]
  *       --typ p2pcd-lic+jwt --kid HEX [--kid HEX...] [--jti ID]
@@ -15,6 +16,14 @@
  * --count N prints N tokens, one a line, with subjects S-0..S-(N-1).
  * With --kid, a license token (DESIGN.md 3): iss, sub, aud, iat, exp,
  * jti, doi, kids (base64url, as the AS mints them), rights, icid.
+ *
+ * grant-tokens reads one tab-separated grant row (the columns of
+ * tests/lib/pg.sh grant_token) and prints its admission and license
+ * tokens, a line each: stored whole (before sql/migrations/0011), or
+ * rebuilt from their parts with lib/grant_token.c, as the content index
+ * does. With --master it signs the row's parts as the AS would (the
+ * row's MACs are ignored) and prints the MACs, hex, on a third line: a
+ * grant row stored as parts, for tests of the index.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,6 +34,7 @@
 #include <jansson.h>
 
 #include "p2pcd/base64url.h"
+#include "p2pcd/grant_token.h"
 #include "p2pcd/infohash.h"
 #include "p2pcd/init.h"
 #include "p2pcd/jws.h"
@@ -83,6 +93,133 @@ static void usage(void)
 	exit(2);
 }
 
+/* the row's columns, tab-separated, in this order */
+enum
+{
+	GT_ID,
+	GT_DOI,
+	GT_ROLE,
+	GT_EXP,
+	GT_IH,
+	GT_KID,
+	GT_SUB,
+	GT_ISS,
+	GT_AUD,
+	GT_IAT,
+	GT_VERSION,
+	GT_RIGHTS,
+	GT_ICID,
+	GT_MACS,
+	GT_ADM,
+	GT_LIC,
+	GT_N
+};
+
+/* c's two tokens signed with keys derived from master, their MACs */
+static int grant_sign(const struct p2pcd_grant_claims *c, uint32_t ver,
+		const uint8_t *master, size_t mlen, uint8_t macs[64])
+{
+	struct p2pcd_jws_signer s;
+	char buf[P2PCD_JWS_MAX_LEN], *tok;
+	long n;
+	int i, rc = 0;
+
+	for(i = 0; i < 2 && rc == 0; i++) {
+		const char *aud = i ? P2PCD_GRANT_LICENSE_AUD : c->aud;
+
+		n = i ? p2pcd_grant_lic_claims(c, buf, sizeof(buf))
+			  : p2pcd_grant_adm_claims(c, buf, sizeof(buf));
+		if(n < 0 || p2pcd_jws_signer_init(&s, master, mlen, aud, ver))
+			return -1;
+		rc = p2pcd_jws_sign_text_mac(&s,
+				i ? P2PCD_JWS_TYP_LIC : P2PCD_JWS_TYP_ADM, buf, (size_t)n,
+				&tok, NULL, macs + 32 * i);
+		p2pcd_jws_signer_wipe(&s);
+		if(rc == 0)
+			free(tok);
+	}
+	return rc;
+}
+
+static int grant_tokens(int argc, char **argv)
+{
+	static char line[1 << 16];
+	char *col[GT_N], *p = line, *adm, *lic;
+	uint8_t ih[20], kid[16], macs[64], master[64];
+	size_t n, i, mlen = 0;
+
+	if(argc == 4 && strcmp(argv[2], "--master") == 0) {
+		if(unhex(argv[3], master, sizeof(master), &mlen) || mlen < 32) {
+			fprintf(stderr, "grant-tokens: bad --master\n");
+			return 1;
+		}
+	} else if(argc != 2) {
+		fprintf(stderr, "usage: grant-tokens [--master HEX] < ROW\n");
+		return 1;
+	}
+
+	if(!fgets(line, sizeof(line), stdin))
+		return 1;
+	line[strcspn(line, "\n")] = '\0';
+	for(i = 0; i < GT_N; i++) {
+		col[i] = p;
+		p += strcspn(p, "\t");
+		if(i < GT_N - 1) {
+			if(*p != '\t') {
+				fprintf(stderr, "grant-tokens: %zu columns, want %d\n",
+						i + 1, GT_N);
+				return 1;
+			}
+			*p++ = '\0';
+		}
+	}
+	if(!mlen && *col[GT_ADM] && *col[GT_LIC]) {
+		printf("%s\n%s\n", col[GT_ADM], col[GT_LIC]);
+		return 0;
+	}
+	if(unhex(col[GT_IH], ih, sizeof(ih), &n) || n != sizeof(ih)
+			|| unhex(col[GT_KID], kid, sizeof(kid), &n) || n != sizeof(kid)
+			|| (!mlen
+					&& (unhex(col[GT_MACS], macs, sizeof(macs), &n)
+							|| n != sizeof(macs)))) {
+		fprintf(stderr, "grant-tokens: bad info-hash, kid or MACs\n");
+		return 1;
+	}
+	struct p2pcd_grant_claims c = {
+			.iss = col[GT_ISS],
+			.iss_len = strlen(col[GT_ISS]),
+			.sub = col[GT_SUB],
+			.jti = col[GT_ID],
+			.role = col[GT_ROLE],
+			.aud = col[GT_AUD],
+			.doi = col[GT_DOI],
+			.doi_len = strlen(col[GT_DOI]),
+			.rights = col[GT_RIGHTS],
+			.rights_len = strlen(col[GT_RIGHTS]),
+			.icid = col[GT_ICID],
+			.icid_len = strlen(col[GT_ICID]),
+			.ih = ih,
+			.kid = kid,
+			.iat = strtoll(col[GT_IAT], NULL, 10),
+			.exp = strtoll(col[GT_EXP], NULL, 10),
+	};
+	uint32_t ver = (uint32_t)strtoul(col[GT_VERSION], NULL, 10);
+	if((mlen && grant_sign(&c, ver, master, mlen, macs))
+			|| p2pcd_grant_tokens_build(&c, ver, macs, macs + 32, &adm, &lic)) {
+		fprintf(stderr, "grant-tokens: cannot build the tokens\n");
+		return 1;
+	}
+	printf("%s\n%s\n", adm, lic);
+	if(mlen) {
+		for(i = 0; i < sizeof(macs); i++)
+			printf("%02x", macs[i]);
+		printf("\n");
+	}
+	free(adm);
+	free(lic);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"master", 1, NULL, 'm'},
@@ -108,6 +245,8 @@ int main(int argc, char **argv)
 
 	if(p2pcd_lib_init())
 		return 1;
+	if(argc > 1 && strcmp(argv[1], "grant-tokens") == 0)
+		return grant_tokens(argc, argv);
 	if(argc > 1 && strcmp(argv[1], "infohash") == 0)
 		return argc == 3 ? infohash(argv[2]) : (usage(), 2);
 	if(argc > 1 && strcmp(argv[1], "derive") == 0) {

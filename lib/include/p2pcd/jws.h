@@ -91,6 +91,17 @@ int p2pcd_jws_sign(const struct p2pcd_jws_signer *s, const char *typ,
  * caller, e.g. with p2pcd/json_write.h): no jansson on the mint path */
 int p2pcd_jws_sign_text(const struct p2pcd_jws_signer *s, const char *typ,
 		const char *claims, size_t claims_len, char **tok, size_t *tok_len);
+/* the same, and the MAC into mac_out (when not NULL): what a grant row
+ * stores to rebuild the token later (p2pcd/grant_token.h) */
+int p2pcd_jws_sign_text_mac(const struct p2pcd_jws_signer *s, const char *typ,
+		const char *claims, size_t claims_len, char **tok, size_t *tok_len,
+		uint8_t mac_out[P2PCD_HMAC_SHA256_LEN]);
+/* the token of that header and claims with a MAC made earlier by the
+ * signer of kid: no key needed; the same bytes as the signer gave if the
+ * claims are the same bytes. *tok malloc'ed, NUL-terminated. 0 or -1 */
+int p2pcd_jws_assemble(const char *typ, const char *kid, const char *claims,
+		size_t claims_len, const uint8_t mac[P2PCD_HMAC_SHA256_LEN], char **tok,
+		size_t *tok_len);
 
 /*
  * Verifier keyring for one audience. Not locked: swap keyrings (or lock)

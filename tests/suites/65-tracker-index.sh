@@ -362,6 +362,18 @@ python3 "$TOP/tests/sip/tokcheck.py" "$TRK_MASTER" "$(sed -n 2p parts.tok)" |
 assert c["icid"] == "icid-" + sys.argv[1] and c["jti"] == sys.argv[1], c' "$GB" ||
 	fail "grant B's license token: no icid or jti of its row"
 ok "grant stored as its tokens' parts (0011): the index serves the tokens the AS signed, and they verify"
+# parts that make no token (an aud that is no audience name): 500, logged
+GX=Gx_badpartsbadpartsbad
+q "INSERT INTO grants (id, doi, impu, subject, role, expires, tok_iss, tok_aud,
+   tok_iat, tok_key_version, tok_macs) VALUES ('$GX', '$DOI_A', 'sip:buyer@test',
+   'buyer-x', 'leech', now() + interval '1 hour', 'p2pcd-as', 'bad aud', 1, 1,
+   decode(repeat('00', 64), 'hex'))" >/dev/null
+code=$(get "/grants/$GX")
+expect_status "a grant whose parts make no token" 500 "$code"
+grep -q '"bad_grant_row"' resp || fail "no bad_grant_row: $(cat resp)"
+grep -q "grant $GX: cannot rebuild its tokens" "$D/tracker.log" ||
+	fail "the index did not log why: $(tail -3 "$D/tracker.log")"
+ok "the index logs why: $(grep -o "grant $GX: cannot rebuild.*" "$D/tracker.log" | head -1)"
 code=$(get "/grants/$GS")
 expect_status "seed grant on pending content" 200 "$code"
 grep -q '"role":"seed"' resp || fail "seed grant role: $(cat resp)"

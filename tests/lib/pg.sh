@@ -22,4 +22,3 @@ pg_restart() { "$TOP/scripts/pgctl.sh" start "$PG_DIR" >/dev/null; }
 
 # q SQL: one value (or rows, tab-separated) from the test database.
 q() { psql -X -qAt -F $'\t' -v ON_ERROR_STOP=1 -c "$1"; }
-

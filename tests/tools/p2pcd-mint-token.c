@@ -18,7 +18,7 @@
  * jti, doi, kids (base64url, as the AS mints them), rights, icid.
  *
  * grant-tokens reads one tab-separated grant row (the columns of
- * tests/lib/pg.sh grant_token) and prints its admission and license
+ * tests/lib/common.sh grant_token) and prints its admission and license
  * tokens, a line each: stored whole (before sql/migrations/0011), or
  * rebuilt from their parts with lib/grant_token.c, as the content index
  * does. With --master it signs the row's parts as the AS would (the

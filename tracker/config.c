@@ -22,6 +22,7 @@ void config_defaults(struct tracker_config *c)
 	c->threads = n > 0 ? (int)n : 1;
 	c->connection_limit = 10000;
 	c->connection_timeout = 30;
+	c->cpu_affinity = true;
 	c->admin_enabled = true;
 	snprintf(c->admin_address, sizeof(c->admin_address), "127.0.0.1");
 	c->admin_port = 6970;
@@ -146,7 +147,8 @@ static int load_all(
 			3600, err, en);
 	rc |= cfg_int(cf, "listen.per_ip_connection_limit", &c->per_ip_limit, 0,
 			1000000, err, en);
-	rc |= cfg_bool(cf, "admin.enabled", &c->admin_enabled);
+	rc |= cfg_bool(cf, "listen.cpu_affinity", &c->cpu_affinity, err, en);
+	rc |= cfg_bool(cf, "admin.enabled", &c->admin_enabled, err, en);
 	rc |= cfg_str(cf, "admin.address", c->admin_address,
 			sizeof(c->admin_address), err, en);
 	port = c->admin_port;
@@ -204,7 +206,7 @@ static int load_all(
 			return -1;
 		}
 	}
-	rc |= cfg_bool(cf, "database.enabled", &c->db_enabled);
+	rc |= cfg_bool(cf, "database.enabled", &c->db_enabled, err, en);
 	rc |= cfg_str(cf, "database.conninfo", c->db_conninfo,
 			sizeof(c->db_conninfo), err, en);
 	rc |= cfg_int(cf, "database.flush_interval", &c->db_flush_interval, 1, 3600,
@@ -213,7 +215,7 @@ static int load_all(
 			3600, err, en);
 	rc |= cfg_int(cf, "database.reconnect_interval", &c->db_reconnect_interval,
 			1, 600, err, en);
-	rc |= cfg_bool(cf, "log.syslog", &c->log_syslog);
+	rc |= cfg_bool(cf, "log.syslog", &c->log_syslog, err, en);
 	if(rc)
 		return -1;
 	if(config_lookup_string(cf, "log.level", &s)) {

@@ -28,6 +28,7 @@ struct tracker_config
 	int connection_limit;
 	int per_ip_limit; /* connections from one address per thread, 0 off */
 	int connection_timeout;
+	bool cpu_affinity; /* pin worker i to CPU i, steer by CPU (cpu_steer.h) */
 
 	bool admin_enabled;
 	char admin_address[64];

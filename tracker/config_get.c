@@ -36,11 +36,17 @@ int cfg_int(config_t *cf, const char *path, int *out, int lo, int hi, char *err,
 	return 0;
 }
 
-int cfg_bool(config_t *cf, const char *path, bool *out)
+int cfg_bool(config_t *cf, const char *path, bool *out, char *err, size_t en)
 {
-	int v;
+	config_setting_t *s = config_lookup(cf, path);
 
-	if(config_lookup_bool(cf, path, &v))
-		*out = v != 0;
+	if(!s)
+		return 0;
+	if(config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		if(err)
+			snprintf(err, en, "%s: must be true or false", path);
+		return -1;
+	}
+	*out = config_setting_get_bool(s) != 0;
 	return 0;
 }

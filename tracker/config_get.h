@@ -16,6 +16,6 @@ int cfg_str(config_t *cf, const char *path, char *out, size_t size, char *err,
 		size_t en);
 int cfg_int(config_t *cf, const char *path, int *out, int lo, int hi, char *err,
 		size_t en);
-int cfg_bool(config_t *cf, const char *path, bool *out);
+int cfg_bool(config_t *cf, const char *path, bool *out, char *err, size_t en);
 
 #endif

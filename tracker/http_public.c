@@ -5,11 +5,13 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "announce.h"
+#include "cpu_steer.h"
 #include "license.h"
 #include "log.h"
 #include "tamper.h"
@@ -402,11 +404,69 @@ static void defer_accept(struct MHD_Daemon *d)
 		LOG_W("TCP_DEFER_ACCEPT not set on the announce listener");
 }
 
+static void unpin_from(struct tracker *t, int first)
+{
+	int i;
+
+	cpu_steer_unpin();
+	for(i = first; i < t->n_workers; i++)
+		t->workers[i].cpu = -1;
+}
+
+/* listen.cpu_affinity: worker i gets the i-th CPU this process may use,
+ * when there is one for each worker; 1 if the workers are to be pinned */
+static int pin_plan(struct tracker *t)
+{
+	int cpus[CPU_SETSIZE], n = 0, i;
+
+	for(i = 0; i < t->n_workers; i++)
+		t->workers[i].cpu = -1;
+	if(t->cfg.cpu_affinity)
+		n = cpu_steer_cpus(cpus, CPU_SETSIZE);
+	if(!t->cfg.cpu_affinity || n < t->n_workers) {
+		if(t->cfg.cpu_affinity)
+			LOG_I("listen.cpu_affinity: %d CPU(s) for %d announce "
+				  "threads, not pinned",
+					n, t->n_workers);
+		return 0;
+	}
+	for(i = 0; i < t->n_workers; i++)
+		t->workers[i].cpu = cpus[i];
+	return 1;
+}
+
+/* after the workers started pinned: threads started later (index, admin)
+ * get this process's whole mask again; connections go to the worker of
+ * their CPU, which the kernel can do when the workers' CPUs are
+ * consecutive (the reuseport group's sockets are in worker order) */
+static void steer(struct tracker *t)
+{
+	const union MHD_DaemonInfo *di;
+	int i, base = t->workers[0].cpu;
+
+	cpu_steer_unpin();
+	for(i = 1; i < t->n_workers; i++)
+		if(t->workers[i].cpu != base + i) {
+			LOG_I("announce workers pinned to CPUs %d.., not consecutive: "
+				  "connections not steered by CPU",
+					base);
+			return;
+		}
+	di = MHD_get_daemon_info(t->workers[0].mhd, MHD_DAEMON_INFO_LISTEN_FD);
+	if(!di || cpu_steer_attach(di->listen_fd, base)) {
+		LOG_W("announce workers pinned, but connections not steered by CPU");
+		return;
+	}
+	LOG_I("announce workers pinned to CPUs %d-%d, connections steered by "
+		  "CPU",
+			base, base + t->n_workers - 1);
+}
+
 int http_public_start(struct tracker *t)
 {
 	const struct tracker_config *c = &t->cfg;
 	struct sockaddr_storage ss;
-	int i, v6;
+	int i, v6, pin;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_INTERNAL_POLLING_THREAD
 					 | MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
 
@@ -420,9 +480,17 @@ int http_public_start(struct tracker *t)
 	if(v6)
 		flags |= strcmp(c->listen_address, "::") == 0 ? MHD_USE_DUAL_STACK
 													  : MHD_USE_IPv6;
+	pin = pin_plan(t);
 	for(i = 0; i < t->n_workers; i++) {
 		struct worker *w = &t->workers[i];
 
+		if(pin && cpu_steer_pin(w->cpu)) {
+			LOG_W("cannot pin announce worker %d to CPU %d: it and the "
+				  "next are not pinned",
+					i, w->cpu);
+			pin = 0;
+			unpin_from(t, i);
+		}
 		w->mhd = MHD_start_daemon(flags, c->listen_port, NULL, NULL, access_cb,
 				w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
@@ -442,10 +510,13 @@ int http_public_start(struct tracker *t)
 		if(!w->mhd) {
 			LOG_E("cannot listen on %s port %u (worker %d)", c->listen_address,
 					c->listen_port, i);
+			cpu_steer_unpin();
 			return -1;
 		}
 		defer_accept(w->mhd);
 	}
+	if(pin)
+		steer(t);
 	LOG_I("announce listener on %s port %u, %d worker(s)", c->listen_address,
 			c->listen_port, t->n_workers);
 	return 0;

@@ -61,6 +61,22 @@ void metrics_render(struct tracker *t, struct sbuf *b)
 	catalog_each(&t->cat, gauge_swarm, &g);
 	metric(b, "p2pcd_tracker_announces_total", "counter",
 			"Announce requests received.", ann);
+	/* how the kernel spreads connections over the announce threads */
+	sbuf_puts(b, "# HELP p2pcd_tracker_worker_announces_total Announce "
+				 "requests received, by announce thread and the CPU it is "
+				 "pinned to.\n# TYPE p2pcd_tracker_worker_announces_total "
+				 "counter\n");
+	for(i = 0; i < t->n_workers; i++) {
+		struct worker *w = &t->workers[i];
+		char cpu[16] = "none";
+
+		if(w->cpu >= 0)
+			snprintf(cpu, sizeof(cpu), "%d", w->cpu);
+		sbuf_printf(b,
+				"p2pcd_tracker_worker_announces_total{worker=\"%d\","
+				"cpu=\"%s\"} %llu\n",
+				i, cpu, (unsigned long long)atomic_load(&w->announces));
+	}
 	metric(b, "p2pcd_tracker_scrapes_total", "counter",
 			"Scrape requests received.", scr);
 	metric(b, "p2pcd_tracker_not_found_total", "counter",

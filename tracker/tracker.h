@@ -24,6 +24,7 @@ struct worker
 	struct MHD_Daemon *mhd;
 	struct adm_cache cache;
 	uint64_t rng;
+	int cpu; /* the CPU this worker is pinned to, -1 none */
 	/* written by the owner, read by /metrics */
 	counter_t announces, scrapes, not_found;
 	counter_t refusals[RF_COUNT];

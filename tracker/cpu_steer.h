@@ -1,0 +1,24 @@
+/*
+ * Keeps each announce connection on one CPU: worker i's thread runs on the
+ * i-th CPU, and the kernel hands a new connection to the listener of the
+ * CPU its SYN was processed on. A connection's packets, its worker and
+ * (on loopback, or a NIC queue per CPU) its client then meet on one CPU:
+ * no cross-CPU wake-up per request, which in a VM is an IPI and an exit.
+ */
+#ifndef P2PCD_TRACKER_CPU_STEER_H
+#define P2PCD_TRACKER_CPU_STEER_H
+
+/* the CPUs this process may run on, ascending; returns how many (<= max) */
+int cpu_steer_cpus(int *cpus, int max);
+
+/* threads this thread creates from now on run on cpu only; 0 or -1 */
+int cpu_steer_pin(int cpu);
+
+/* this thread back to the mask it had before the first cpu_steer_pin */
+void cpu_steer_unpin(void);
+
+/* give a connection processed on CPU base + i to the i-th socket of the
+ * reuseport group of listen_fd (other CPUs: the kernel's hash); 0 or -1 */
+int cpu_steer_attach(int listen_fd, int base);
+
+#endif

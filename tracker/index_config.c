@@ -60,12 +60,12 @@ int index_config_load(
 {
 	const char *bad = NULL;
 	size_t n;
-	int v, port;
+	int port;
 
 	index_config_defaults(c);
 	port = c->port;
-	if(config_lookup_bool(cf, "index.enabled", &v))
-		c->enabled = v != 0;
+	if(cfg_bool(cf, "index.enabled", &c->enabled, err, en))
+		return -1;
 	if(cfg_str(cf, "index.address", c->address, sizeof(c->address), NULL, 0))
 		bad = "index.address: too long";
 	else if(cfg_int(cf, "index.port", &port, 1, 65535, NULL, 0))

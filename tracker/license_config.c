@@ -37,8 +37,8 @@ int license_config_load(
 	const char *bad = NULL;
 
 	license_config_defaults(c);
-	if(config_lookup_bool(cf, "license.enabled", &v))
-		c->enabled = v != 0;
+	if(cfg_bool(cf, "license.enabled", &c->enabled, err, en))
+		return -1;
 	if(cfg_int(cf, "license.threads", &c->threads, 1, 64, NULL, 0))
 		bad = "license.threads: 1..64";
 	else if(cfg_int(cf, "license.queue", &c->queue, 1, 100000, NULL, 0))

@@ -29,10 +29,8 @@ static int get(config_t *cf, const char *key, int *out, int lo, int hi,
 int tamper_config_load(
 		config_t *cf, struct tamper_config *c, char *err, size_t en)
 {
-	int b;
-
-	if(config_lookup_bool(cf, "tamper.enabled", &b))
-		c->enabled = b != 0;
+	if(cfg_bool(cf, "tamper.enabled", &c->enabled, err, en))
+		return -1;
 	if(get(cf, "reporters", &c->reporters, 0, TAMPER_MAX_REPORTERS, err, en)
 			|| get(cf, "reports", &c->reports, 0, TAMPER_MAX_REPORTS, err, en)
 			|| get(cf, "window", &c->window, 1, 30 * 86400, err, en)

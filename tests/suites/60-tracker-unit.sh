@@ -42,3 +42,8 @@ bad "port out of range" "listen.port" 's/port = 6969;/port = 70000;/'
 bad "min_interval > interval" "min_interval" 's/min_interval = 5;/min_interval = 9999;/'
 bad "short admin token" "bearer_token" 's/bearer_token = ".*";/bearer_token = "x";/'
 bad "bad log level" "log.level" 's/level = "info"/level = "loud"/'
+# a boolean written as a number or a string is refused, not ignored
+bad "database.enabled = 1" "database.enabled: must be true or false" 's/enabled = true;/enabled = 1;/'
+bad "license.enabled = \"yes\"" "license.enabled: must be true or false" '$a license = { enabled = "yes"; };'
+bad "index.enabled = 0" "index.enabled: must be true or false" '$a index = { enabled = 0; };'
+bad "tamper.enabled = 1" "tamper.enabled: must be true or false" '$a tamper = { enabled = 1; };'

@@ -109,6 +109,7 @@ static int init_workers(struct tracker *t)
 		struct worker *w = &t->workers[i];
 
 		w->t = t;
+		w->cpu = -1; /* until http_public_start pins it */
 		randombytes_buf(&w->rng, sizeof(w->rng));
 		w->rng |= 1;
 		if(adm_cache_init(&w->cache, (uint32_t)t->cfg.token_cache_size))

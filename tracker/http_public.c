@@ -404,23 +404,13 @@ static void defer_accept(struct MHD_Daemon *d)
 		LOG_W("TCP_DEFER_ACCEPT not set on the announce listener");
 }
 
-static void unpin_from(struct tracker *t, int first)
-{
-	int i;
-
-	cpu_steer_unpin();
-	for(i = first; i < t->n_workers; i++)
-		t->workers[i].cpu = -1;
-}
-
 /* listen.cpu_affinity: worker i gets the i-th CPU this process may use,
- * when there is one for each worker; 1 if the workers are to be pinned */
+ * when there is one for each worker (else its cpu stays -1, as set by
+ * init_workers); 1 if the workers are to be pinned */
 static int pin_plan(struct tracker *t)
 {
 	int cpus[CPU_SETSIZE], n = 0, i;
 
-	for(i = 0; i < t->n_workers; i++)
-		t->workers[i].cpu = -1;
 	if(t->cfg.cpu_affinity)
 		n = cpu_steer_cpus(cpus, CPU_SETSIZE);
 	if(!t->cfg.cpu_affinity || n < t->n_workers) {
@@ -489,7 +479,9 @@ int http_public_start(struct tracker *t)
 				  "next are not pinned",
 					i, w->cpu);
 			pin = 0;
-			unpin_from(t, i);
+			cpu_steer_unpin();
+			for(int j = i; j < t->n_workers; j++)
+				t->workers[j].cpu = -1;
 		}
 		w->mhd = MHD_start_daemon(flags, c->listen_port, NULL, NULL, access_cb,
 				w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -23,10 +23,10 @@ TRK_DB=false
 IH=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
 TOK=$(mint "$IH")
 
-# worker_count WORKER: that thread's announce count, whatever its cpu label
+# worker_count WORKER: that thread's announce count; LABELS[WORKER] is the
+# cpu label it must have
 worker_count() {
-	admin GET /metrics | awk -v w="worker=\"$1\"" \
-		'$1 ~ /^p2pcd_tracker_worker_announces_total/ && index($1, w) { print $2 }'
+	metric "p2pcd_tracker_worker_announces_total{worker=\"$1\",cpu=\"${LABELS[$1]}\"}"
 }
 # announces_on CPU N: N announces, each a new connection from a curl
 # process that runs on CPU only (its SYN is processed there)
@@ -62,6 +62,7 @@ m=$(admin GET /metrics)
 [[ $m == *"worker=\"0\",cpu=\"$C0\""* ]] || fail "metrics lack worker 0 on cpu $C0"
 [[ $m == *"worker=\"1\",cpu=\"$C1\""* ]] || fail "metrics lack worker 1 on cpu $C1"
 ok "metrics label worker 0 with cpu $C0 and worker 1 with cpu $C1"
+LABELS=("$C0" "$C1")
 
 a0=$(worker_count 0) a1=$(worker_count 1)
 announces_on "$C0" 20
@@ -93,6 +94,7 @@ got=$(pinned_cpus "$TRK_PID")
 ok "no thread pinned"
 m=$(admin GET /metrics)
 [[ $m == *'worker="0",cpu="none"'* ]] || fail "metrics lack worker 0 with cpu none"
+LABELS=(none none)
 a0=$(worker_count 0) a1=$(worker_count 1)
 announces_on "$C0" 40
 b0=$(worker_count 0) b1=$(worker_count 1)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "announce.h"
+#include "close_reply.h"
 #include "cpu_steer.h"
 #include "license.h"
 #include "log.h"
@@ -321,6 +322,14 @@ static enum MHD_Result report_access(struct worker *w, struct req *r,
 	return ret;
 }
 
+/* libmicrohttpd closes the connection after this request's reply */
+static int closing(struct MHD_Connection *con, const char *version)
+{
+	return close_reply_wanted(
+			version, MHD_lookup_connection_value(
+							 con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION));
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 		const char *url, const char *method, const char *version,
 		const char *upload_data, size_t *upload_data_size, void **req_cls)
@@ -332,7 +341,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 	uint8_t *body;
 	size_t len;
 
-	(void)version;
 	if(!r)
 		return MHD_NO;
 	if(r->route == 3)
@@ -364,6 +372,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *con,
 	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	in.peer = ci ? ci->client_addr : NULL;
 	body = tracker_handle(w, &in, &len);
+	if(body && closing(con, version)
+			&& (ci = MHD_get_connection_info(
+						con, MHD_CONNECTION_INFO_CONNECTION_FD))
+			&& close_reply_send(ci->connect_fd, body, len) <= 0) {
+		free(body);
+		/* answered: libmicrohttpd only closes the socket now */
+		return MHD_NO;
+	}
 	/* refusals are HTTP 200 too: clients read failure reason only then */
 	return send_body(con, MHD_HTTP_OK, body, len, "text/plain");
 }

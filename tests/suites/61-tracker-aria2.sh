@@ -103,6 +103,33 @@ ok "scrape without info_hash answers for the token's swarm"
 	fail "scrape of another swarm not refused"
 ok "scrape of another swarm refused"
 
+# a connection that closes after its announce (HTTP/1.1 "Connection:
+# close", HTTP/1.0): the tracker's own reply, FIN in the reply's segment,
+# so the client gets SYN-ACK, the ACK of its request and one segment more
+CRLF=$'\r\n'
+# the leecher's token with its last signature character changed
+FORGED=${LEECH_TOK%?}$([ "${LEECH_TOK: -1}" = A ] && echo B || echo A)
+closing() { # closing TOKEN VERSION-AND-HEADERS: eof/segments line + reply
+	"$TOP/tests/tools/raw-http.py" "$TRK_PORT" "GET /announce/$1?info_hash=$(pct "$IH")&peer_id=$(pct "$(printf '%040x' 97)")&port=1&uploaded=0&downloaded=0&left=1&compact=1 $2$CRLF$CRLF"
+}
+for v in "HTTP/1.1${CRLF}Host: t${CRLF}Connection: close" "HTTP/1.0" \
+	"HTTP/1.1${CRLF}Host: t${CRLF}Connection: TE, Close" "HTTP/1.0${CRLF}Connection: close"; do
+	got=$(closing "$LEECH_TOK" "$v")
+	len=${got%%$'\n'*} len=${len##*body=}
+	want="eof=1 segs_in=3 body=$len"$'\n'"HTTP/1.1 200 OK${CRLF}Connection: close${CRLF}Content-Type: text/plain${CRLF}Content-Length: $len${CRLF}${CRLF}"
+	[[ ${got%%$CRLF$CRLF*}$CRLF$CRLF == "$want" && ${got#*$CRLF$CRLF} == d8:completei1e*5:peers*e ]] ||
+		fail "closing announce (${v%%$CRLF*}): $(cat -A <<<"$got" | head -8)"
+done
+ok "announces on closing connections: full reply, FIN in its segment (3 segments in)"
+got=$(closing "$FORGED" "HTTP/1.0")
+[[ $got == "eof=1 segs_in=3 "*"invalid admission token"* ]] ||
+	fail "refusal on a closing connection: $(cat -A <<<"$got" | head -8)"
+ok "a refusal on a closing connection: the same, with its reason"
+got=$(closing "$LEECH_TOK" "HTTP/1.0${CRLF}Connection: keep-alive")
+[[ $got == "eof=0 segs_in="*"Connection: Keep-Alive${CRLF}"*"5:peers"* ]] ||
+	fail "HTTP/1.0 keep-alive announce: $(cat -A <<<"$got" | head -8)"
+ok "HTTP/1.0 with keep-alive: answered by libmicrohttpd, connection kept"
+
 # refusals, each with its reason (curl as the client)
 reason() { announce "$@" | sed -n 's/^d14:failure reason[0-9]*:\(.*\)8:retry in.*/\1/p'; }
 expect_refusal() { # WHAT WANT-SUBSTRING TOKEN IH
@@ -111,7 +138,6 @@ expect_refusal() { # WHAT WANT-SUBSTRING TOKEN IH
 	[[ $got == *"$2"* ]] || fail "$1: got '$got', want '*$2*'"
 	ok "$1 refused: $got"
 }
-FORGED=${LEECH_TOK%?}$([ "${LEECH_TOK: -1}" = A ] && echo B || echo A)
 expect_refusal "forged token (signature)" "invalid admission token" "$FORGED" "$IH"
 OTHER_KEY_TOK=$("$TRK_BIN/p2pcd-mint-token" --master "$(printf 'ff%.0s' {1..32})" \
 	--aud "$TRK_ID" --ih "$IH")
@@ -135,8 +161,8 @@ ok "malformed query refused: $got"
 [[ $(announce "$FORGED" "$IH") == *"8:retry in5:never"* ]] ||
 	fail "no BEP 31 retry in on a bad token"
 ok "refusals carry BEP 31 'retry in'"
-# forged, other master, license token, forged again
-expect_eq "bad_token refusals counted" "$(metric 'p2pcd_tracker_refusals_total{reason="bad_token"}')" 4
+# forged on a closing connection, forged, other master, license token, forged again
+expect_eq "bad_token refusals counted" "$(metric 'p2pcd_tracker_refusals_total{reason="bad_token"}')" 5
 
 # mute by plain SQL: enforced within 1 s, re-announces refused
 PEER_ID_HEX=$(printf '%024x' 99) announce "$LEECH_TOK" "$IH" | grep -q '5:peers' ||

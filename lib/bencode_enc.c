@@ -3,12 +3,12 @@
  * checked to be strictly increasing, exactly one top-level value. Whatever
  * it outputs, the strict parser accepts unchanged.
  */
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "p2pcd/bencode.h"
+#include "p2pcd/decimal.h"
 
 struct p2pcd_benc_frame
 {
@@ -126,13 +126,16 @@ static void end_value(struct p2pcd_benc *e, size_t str_off, size_t str_len)
 
 enum p2pcd_benc_err p2pcd_benc_int(struct p2pcd_benc *e, int64_t v)
 {
-	char tmp[32];
-	int n;
+	char tmp[P2PCD_DEC_I64_MAX + 2];
+	size_t n;
 
 	if(begin_value(e, 0, NULL, 0))
 		return e->err;
-	n = snprintf(tmp, sizeof(tmp), "i%" PRId64 "e", v);
-	if(put(e, tmp, (size_t)n))
+	/* not snprintf: a tracker reply has a dozen of these */
+	tmp[0] = 'i';
+	n = 1 + p2pcd_dec_i64(v, tmp + 1);
+	tmp[n++] = 'e';
+	if(put(e, tmp, n))
 		return e->err;
 	end_value(e, 0, 0);
 	return P2PCD_BENC_OK;
@@ -141,16 +144,18 @@ enum p2pcd_benc_err p2pcd_benc_int(struct p2pcd_benc *e, int64_t v)
 enum p2pcd_benc_err p2pcd_benc_str(
 		struct p2pcd_benc *e, const void *p, size_t len)
 {
-	char tmp[32];
-	int n;
-	size_t off;
+	char tmp[P2PCD_DEC_I64_MAX + 1];
+	size_t n, off;
 
 	if(!p && len)
 		return set_err(e, P2PCD_BENC_E_ARG);
+	if(len > INT64_MAX)
+		return set_err(e, P2PCD_BENC_E_ARG);
 	if(begin_value(e, 1, p, len))
 		return e->err;
-	n = snprintf(tmp, sizeof(tmp), "%zu:", len);
-	if(put(e, tmp, (size_t)n))
+	n = p2pcd_dec_i64((int64_t)len, tmp);
+	tmp[n++] = ':';
+	if(put(e, tmp, n))
 		return e->err;
 	off = e->len;
 	if(put(e, p, len))

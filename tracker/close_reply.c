@@ -1,10 +1,11 @@
 /* A reply with its FIN, on a connection that closes: see close_reply.h. */
 #include "close_reply.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+
+#include "p2pcd/decimal.h"
 
 #define HEAD                       \
 	"HTTP/1.1 200 OK\r\n"          \
@@ -45,14 +46,14 @@ int close_reply_send(int fd, const uint8_t *body, size_t len)
 {
 	char buf[CLOSE_REPLY_MAX];
 	size_t head = sizeof(HEAD) - 1;
-	int n;
 	ssize_t sent;
 
-	if(len > sizeof(buf) - head - 24)
+	if(len > sizeof(buf) - head - P2PCD_DEC_I64_MAX - 4)
 		return 1;
 	memcpy(buf, HEAD, head);
-	n = snprintf(buf + head, 24, "%zu\r\n\r\n", len);
-	head += (size_t)n;
+	head += p2pcd_dec_i64((int64_t)len, buf + head);
+	memcpy(buf + head, "\r\n\r\n", 4);
+	head += 4;
 	memcpy(buf + head, body, len);
 	/* MSG_MORE holds the segment back; shutdown() then sets the FIN on
 	 * it and sends both at once */

@@ -5,7 +5,8 @@
 # Prints each measurement and the ratios against the issue's goals.
 #
 # usage: bench/tracker/run.sh     env: DUR (seconds per run, default 8),
-#        PERF=close|keepalive (perf record the tracker in that run),
+#        PERF=close|keepalive|bad (perf record the tracker in that run;
+#        bad: the cached bad-token run),
 #        SYSCALLS=1 (system calls and context switches per request of
 #        each server, by perf stat), ROUNDS=N (the connection-per-announce
 #        pair N times, alternating, for the median of its ratios: one run
@@ -122,7 +123,7 @@ run() {
 			END { if (rps > 0) printf "  %34s %.1f system calls, %.2f context switches per request\n", "", s / d / rps, c / d / rps }' "$D/stat"
 	fi
 }
-# PERF=close|keepalive: perf record the tracker during that run
+# PERF=close|keepalive|bad: perf record the tracker during that run
 PERF_PID=
 perf_start() {
 	[ "${PERF:-}" = "$1" ] || return 0
@@ -162,7 +163,9 @@ perf_wait
 pka_rps=$R_RPS pka_cpu=$R_CPU_US
 run "p2pcd-tracker keep-alive c=200" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 200 0
 echo "== bad tokens (keep-alive, c=50)"
+perf_start bad
 run "p2pcd-tracker one bad token each" "$TRK_PID" "$TRK_PORT" "$D/bad.torrents" 50 0
+perf_wait
 bad_cached=$R_CPU_US
 run "p2pcd-tracker random bad tokens" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 0 1
 bad_random=$R_CPU_US

@@ -170,6 +170,27 @@ bad_cached=$R_CPU_US
 run "p2pcd-tracker random bad tokens" "$TRK_PID" "$TRK_PORT" "$D/p2pcd.torrents" 50 0 1
 bad_random=$R_CPU_US
 
+# the floor: the same load against a server that answers each request
+# with the tracker's bad-token reply body and does nothing else
+echo "== floor: the tracker's bad-token reply, nothing looked at (keep-alive, c=50)"
+make -s -C "$HERE" >/dev/null
+bad_body=$(probe "$TRK_PORT" "/announce/$(head -1 "$D/bad.torrents" | cut -d' ' -f2)")
+case $bad_body in *'failure reason'*) ;; *) fail "no bad-token refusal: $bad_body" ;; esac
+floor() { # MODE LABEL: sets R_CPU_US
+	local port pid
+	port=$(trk_port)
+	"$TOP/build/release/bench/tracker/floor_server" "$1" "$port" "$bad_body" \
+		$([ "${TRK_CPU_AFFINITY:-true}" = true ] || echo unpinned) &
+	pid=$!
+	wait_for 10 curl -sf "http://127.0.0.1:$port/" || fail "floor_server $1 did not start"
+	run "$2" "$pid" "$port" "$D/bad.torrents" 50 0
+	stop_pid "$pid" TERM
+}
+floor mhd "floor: libmicrohttpd, one reply"
+floor_mhd=$R_CPU_US
+floor raw "floor: epoll, recv, send"
+floor_raw=$R_CPU_US
+
 # ROUNDS: more connection-per-announce pairs; the ratios are the medians
 rps_r=$(ratio "$p50_rps" "$ot50_rps") cpu_r=$(ratio "$p_cpu" "$ot_cpu")
 p99_r=$(ratio "$p50_p99" "$ot50_p99")
@@ -201,6 +222,8 @@ printf '  p99 latency c=200                  %5s  (<= 1.0)\n' "$(ratio "$p200_p9
 printf '  announces/s keep-alive vs ot       %5s  (>= 3)\n' "$(ratio "$pka_rps" "$ot50_rps")"
 printf '  bad-token CPU / valid (keep-alive) %5s  (<= 0.5) cached bad token\n' "$(ratio "$bad_cached" "$pka_cpu")"
 printf '  bad-token CPU / valid (keep-alive) %5s  (<= 0.5) random bad tokens\n' "$(ratio "$bad_random" "$pka_cpu")"
+printf '  floor: libmicrohttpd, fixed reply  %5s  (what a refusal costs before its token is read)\n' "$(ratio "$floor_mhd" "$pka_cpu")"
+printf '  floor: epoll, recv, send, no HTTP  %5s\n' "$(ratio "$floor_raw" "$pka_cpu")"
 
 echo
 echo "== in-process handling cost, no HTTP or kernel (bench/tracker/handle_bench)"

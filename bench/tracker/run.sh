@@ -182,6 +182,7 @@ floor() { # MODE LABEL: sets R_CPU_US
 	"$TOP/build/release/bench/tracker/floor_server" "$1" "$port" "$bad_body" \
 		$([ "${TRK_CPU_AFFINITY:-true}" = true ] || echo unpinned) &
 	pid=$!
+	on_exit "stop_pid $pid TERM"
 	wait_for 10 curl -sf "http://127.0.0.1:$port/" || fail "floor_server $1 did not start"
 	run "$2" "$pid" "$port" "$D/bad.torrents" 50 0
 	stop_pid "$pid" TERM

@@ -11,8 +11,9 @@
  *   ... BODY unpinned            threads not pinned (the tracker's
  *                                listen.cpu_affinity = false)
  *
- * Keep-alive requests only (the bench's bad-token load); a request with a
- * body, or a header over 8 KiB, closes the connection. Stops on SIGTERM.
+ * Keep-alive GETs only (the bench's bad-token load): raw reads no body
+ * (one would be taken for the next request), and a header over 8 KiB or
+ * a short send closes the connection. Stops on SIGTERM.
  */
 #include <errno.h>
 #include <microhttpd.h>

@@ -12,8 +12,9 @@
  *                                listen.cpu_affinity = false)
  *
  * Keep-alive GETs only (the bench's bad-token load): raw reads no body
- * (one would be taken for the next request), and a header over 8 KiB or
- * a short send closes the connection. Stops on SIGTERM.
+ * (one would be taken for the next request), and a header over 8 KiB, a
+ * burst of pipelined requests whose replies exceed 16 KiB, or a short
+ * send closes the connection. Stops on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <microhttpd.h>
@@ -38,6 +39,8 @@ static const char *body;
 static size_t body_len;
 static char head[256];
 static size_t head_len;
+/* SIGTERM and SIGINT: blocked in every thread, taken by sigwait */
+static sigset_t stop;
 
 /* ---- libmicrohttpd: the tracker's flags and options ---- */
 
@@ -69,7 +72,6 @@ static int run_mhd(uint16_t port, int n, const int *cpus, int pin)
 					 | MHD_USE_TURBO | MHD_USE_SUPPRESS_DATE_NO_CLOCK;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
 	int i, secs = 1;
-	sigset_t set;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	shared = MHD_create_response_from_buffer(
@@ -98,10 +100,7 @@ static int run_mhd(uint16_t port, int n, const int *cpus, int pin)
 	di = MHD_get_daemon_info(d[0], MHD_DAEMON_INFO_LISTEN_FD);
 	if(pin && (!di || cpu_steer_attach(di->listen_fd, cpus[0])))
 		fprintf(stderr, "floor_server: connections not steered by CPU\n");
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigwait(&set, &i);
+	sigwait(&stop, &i);
 	for(i = 0; i < n; i++)
 		MHD_stop_daemon(d[i]);
 	MHD_destroy_response(shared);
@@ -209,7 +208,6 @@ static int run_raw(uint16_t port, int n, const int *cpus, int pin)
 {
 	pthread_t th;
 	int i, fd0 = -1;
-	sigset_t set;
 
 	for(i = 0; i < n; i++) {
 		int fd = listen_on(port);
@@ -226,17 +224,13 @@ static int run_raw(uint16_t port, int n, const int *cpus, int pin)
 	cpu_steer_unpin();
 	if(pin && cpu_steer_attach(fd0, cpus[0]))
 		fprintf(stderr, "floor_server: connections not steered by CPU\n");
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigwait(&set, &i);
+	sigwait(&stop, &i);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	int cpus[MAX_THREADS], n, pin;
-	sigset_t set;
 	long port;
 
 	if(argc < 4 || argc > 5 || (strcmp(argv[1], "mhd") && strcmp(argv[1], "raw"))
@@ -251,11 +245,10 @@ int main(int argc, char **argv)
 			"HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
 			"Content-Type: text/plain\r\n\r\n",
 			body_len);
-	/* the signals are taken by sigwait, in every thread started below */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	/* as the tracker's default: a thread per CPU, pinned if there is one
 	 * for each */
 	n = cpu_steer_cpus(cpus, MAX_THREADS);
